@@ -1,0 +1,61 @@
+// The shape every docketcard subcommand follows. Each cmd_*.cpp defines one subcommand and
+// registers it with DOCKETCARD_COMMAND; main.cpp builds the CLI11 app, runs the chosen command and
+// maps docketcard::Error kinds to the exit codes documented in docs/cli.md.
+//
+// Output rules (docs/cli.md): the result goes to stdout (a human summary, or exactly one JSON
+// document with --json); progress, prompts, warnings and errors go to stderr.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "docketcard/util/error.hpp"
+
+namespace docketcard::app {
+
+/// Exit codes, one per failure class (docs/cli.md).
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int usage = 2;
+inline constexpr int invalid_input = 3;
+inline constexpr int communication = 4;
+inline constexpr int card_refused = 5;
+inline constexpr int verification_failed = 6;
+inline constexpr int wrong_card_state = 7;
+inline constexpr int journal = 8;
+inline constexpr int batch_incomplete = 9;
+inline constexpr int internal = 70;
+inline constexpr int interrupted = 130;
+}  // namespace exit_code
+
+int exit_code_for(ErrorKind kind) noexcept;
+
+/// Options every subcommand shares.
+struct GlobalOptions {
+    bool json = false;   ///< one machine-readable result on stdout
+    int verbosity = 0;   ///< -v: APDU trace with secrets redacted; -vv: plain data of public files
+};
+
+/// A subcommand's body: returns its exit code, or throws docketcard::Error.
+using Action = std::function<int()>;
+
+/// Registers one subcommand on `app`; the registrar sets `run` to the action to execute when
+/// this subcommand is chosen.
+using Registrar = void (*)(CLI::App& app, GlobalOptions& globals, Action& run);
+
+/// Adds a registrar to the global list (called from static initializers only).
+bool register_command(Registrar registrar);
+
+/// Adds --json and -v to a subcommand, bound to `globals`.
+void add_common_flags(CLI::App& sub, GlobalOptions& globals);
+
+/// Prints `doc` as the one JSON result on stdout.
+void print_json(const nlohmann::json& doc);
+
+}  // namespace docketcard::app
+
+#define DOCKETCARD_COMMAND(registrar) \
+    static const bool docketcard_registered_##registrar = ::docketcard::app::register_command(registrar)

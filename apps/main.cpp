@@ -1,0 +1,108 @@
+// docketcard: personalize, lock and verify Secure Docket Card chips.
+//
+// This file owns the process: it builds the CLI, runs the chosen subcommand, and turns every
+// error into a message on stderr (and a JSON error document with --json) and one exit code.
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "cli.hpp"
+
+namespace docketcard::app {
+
+namespace {
+std::vector<Registrar>& registrars() {
+    static std::vector<Registrar> list;
+    return list;
+}
+}  // namespace
+
+bool register_command(Registrar registrar) {
+    registrars().push_back(registrar);
+    return true;
+}
+
+int exit_code_for(ErrorKind kind) noexcept {
+    switch (kind) {
+        case ErrorKind::Usage: return exit_code::usage;
+        case ErrorKind::InvalidInput: return exit_code::invalid_input;
+        case ErrorKind::Communication: return exit_code::communication;
+        case ErrorKind::CardRefused: return exit_code::card_refused;
+        case ErrorKind::VerificationFailed: return exit_code::verification_failed;
+        case ErrorKind::WrongCardState: return exit_code::wrong_card_state;
+        case ErrorKind::Journal: return exit_code::journal;
+        case ErrorKind::Internal: return exit_code::internal;
+    }
+    return exit_code::internal;
+}
+
+void add_common_flags(CLI::App& sub, GlobalOptions& globals) {
+    sub.add_flag("--json", globals.json, "Print one machine-readable JSON result on stdout");
+    sub.add_flag("-v,--verbose", globals.verbosity,
+                 "Trace APDUs on stderr with secrets redacted (-vv: also plain data of public files)");
+}
+
+void print_json(const nlohmann::json& doc) {
+    std::cout << doc.dump(2) << std::endl;
+}
+
+namespace {
+
+int report_error(const GlobalOptions& globals, ErrorKind kind, const std::string& message) {
+    const int code = exit_code_for(kind);
+    fmt::print(stderr, "docketcard: error: {}\n", message);
+    if (globals.json) {
+        print_json({{"ok", false},
+                    {"error", {{"kind", to_string(kind)}, {"message", message}, {"exit_code", code}}}});
+    }
+    return code;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    CLI::App app{"docketcard: personalize, lock and verify Secure Docket Card chips (ICAO Doc 9303 LDS)"};
+    app.set_version_flag("--version", std::string("docketcard ") + DOCKETCARD_VERSION);
+    app.require_subcommand(1);
+    app.footer("Exit codes: 0 ok, 2 usage, 3 invalid input, 4 reader/communication, 5 card refused or "
+               "authentication failed, 6 verification failed, 7 wrong card state, 8 journal, "
+               "9 batch incomplete, 70 internal error. See docs/cli.md.");
+
+    GlobalOptions globals;
+    Action action;
+    for (Registrar r : registrars()) r(app, globals, action);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return exit_code::usage;
+    }
+
+    try {
+        return action ? action() : exit_code::usage;
+    } catch (const Error& e) {
+        return report_error(globals, e.kind(), e.what());
+    } catch (const CLI::Error& e) {
+        return report_error(globals, ErrorKind::Usage, e.what());
+    } catch (const std::exception& e) {
+        return report_error(globals, ErrorKind::Internal, std::string("unexpected failure: ") + e.what());
+    }
+}
+
+}  // namespace docketcard::app
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    return docketcard::app::run(argc, argv);
+}

@@ -1,0 +1,137 @@
+#include "docketcard/tlv/tlv.hpp"
+
+#include <fmt/core.h>
+
+#include "docketcard/util/error.hpp"
+
+namespace docketcard::tlv {
+
+bool Object::constructed() const noexcept {
+    return !raw.empty() && (raw[0] & 0x20) != 0;
+}
+
+namespace {
+std::string tag_hex(Tag tag) { return fmt::format("{:02X}", tag); }
+}  // namespace
+
+Object Reader::next() {
+    const std::size_t start = pos_;
+    auto need = [&](std::size_t n, const char* what) {
+        if (data_.size() - pos_ < n) {
+            throw ParseError(fmt::format("{}: truncated {} at offset {} (need {} more byte(s), {} left)",
+                                         context_, what, pos_, n, data_.size() - pos_));
+        }
+    };
+    need(1, "tag");
+    Tag tag = data_[pos_++];
+    if ((tag & 0x1F) == 0x1F) {
+        // Subsequent tag bytes: bit 8 set means another byte follows (ISO 7816-4 5.2.2.1).
+        int extra = 0;
+        do {
+            need(1, "tag");
+            if (++extra > 3) throw ParseError(fmt::format("{}: tag longer than 4 bytes at offset {}", context_, start));
+            tag = (tag << 8) | data_[pos_];
+        } while ((data_[pos_++] & 0x80) != 0);
+    }
+    need(1, "length");
+    std::size_t length = data_[pos_++];
+    if (length & 0x80) {
+        const std::size_t count = length & 0x7F;
+        if (count == 0 || count > 4) {
+            throw ParseError(fmt::format("{}: tag {} has an invalid length byte {:02X} at offset {}", context_,
+                                         tag_hex(tag), length, pos_ - 1));
+        }
+        need(count, "length");
+        length = 0;
+        for (std::size_t i = 0; i < count; ++i) length = (length << 8) | data_[pos_++];
+    }
+    if (length > data_.size() - pos_) {
+        throw ParseError(fmt::format("{}: tag {} declares {} value bytes at offset {} but only {} remain", context_,
+                                     tag_hex(tag), length, pos_, data_.size() - pos_));
+    }
+    Object obj;
+    obj.tag = tag;
+    obj.value = data_.subspan(pos_, length);
+    pos_ += length;
+    obj.raw = data_.subspan(start, pos_ - start);
+    return obj;
+}
+
+Object Reader::expect(Tag tag) {
+    if (empty()) throw ParseError(fmt::format("{}: expected tag {} but the data ended", context_, tag_hex(tag)));
+    const std::size_t at = pos_;
+    Object obj = next();
+    if (obj.tag != tag) {
+        throw ParseError(fmt::format("{}: expected tag {} at offset {}, found {}", context_, tag_hex(tag), at,
+                                     tag_hex(obj.tag)));
+    }
+    return obj;
+}
+
+std::optional<Tag> Reader::peek_tag() const {
+    if (empty()) return std::nullopt;
+    Reader copy = *this;
+    return copy.next().tag;
+}
+
+void Reader::expect_end() const {
+    if (!empty()) {
+        throw ParseError(fmt::format("{}: {} unexpected byte(s) after the last object at offset {}", context_,
+                                     data_.size() - pos_, pos_));
+    }
+}
+
+Object parse_single(ByteView data, const std::string& context) {
+    Reader r(data, context);
+    Object obj = r.next();
+    r.expect_end();
+    return obj;
+}
+
+std::optional<Object> find(ByteView children, Tag tag) {
+    Reader r(children);
+    while (!r.empty()) {
+        Object obj = r.next();
+        if (obj.tag == tag) return obj;
+    }
+    return std::nullopt;
+}
+
+Bytes encode_length(std::size_t length) {
+    if (length < 0x80) return {static_cast<std::uint8_t>(length)};
+    Bytes out;
+    for (std::size_t v = length; v != 0; v >>= 8) out.insert(out.begin(), static_cast<std::uint8_t>(v));
+    if (out.size() > 4) throw Error(ErrorKind::Internal, "TLV length over 4 bytes");
+    out.insert(out.begin(), static_cast<std::uint8_t>(0x80 | out.size()));
+    return out;
+}
+
+Bytes encode_tag(Tag tag) {
+    Bytes out;
+    do {
+        out.insert(out.begin(), static_cast<std::uint8_t>(tag));
+        tag >>= 8;
+    } while (tag != 0);
+    return out;
+}
+
+void append(Bytes& out, Tag tag, ByteView value) {
+    docketcard::append(out, encode_tag(tag));
+    docketcard::append(out, encode_length(value.size()));
+    docketcard::append(out, value);
+}
+
+Bytes encode(Tag tag, ByteView value) {
+    Bytes out;
+    out.reserve(value.size() + 8);
+    append(out, tag, value);
+    return out;
+}
+
+Bytes encode(Tag tag, std::initializer_list<ByteView> children) {
+    Bytes value;
+    for (auto c : children) docketcard::append(value, c);
+    return encode(tag, value);
+}
+
+}  // namespace docketcard::tlv
