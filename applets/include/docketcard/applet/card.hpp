@@ -1,0 +1,64 @@
+// An emulated Secure Docket Card: the card runtime with the docket applet and its persistent
+// memory in one card file (docs/sim.md). Used by docketcard-sim behind vpcd and, in-process, by the
+// terminal library's `sim:PATH` reader and by tests. Depends on docketcard::base only.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "docketcard/util/bytes.hpp"
+
+namespace docketcard::applet {
+
+/// The factory ("pre-personalization") keys a blank card is made with: the SCP03 master keys from
+/// which the card derives and stores its own diversified keys (GP Amendment D; KDF3).
+struct FactoryKeys {
+    std::uint8_t kvn = 0x30;
+    SecureBytes master_enc, master_mac, master_dek;
+    /// The sample master keys of keys-sample/scp03-master.txt (never for production cards).
+    static FactoryKeys sample();
+};
+
+/// How a card is opened.
+struct CardOptions {
+    FactoryKeys factory = FactoryKeys::sample();   ///< used only when a new blank card is made
+    std::optional<std::uint64_t> random_seed;       ///< deterministic card randomness (tests only)
+    /// Tear the card after this many command APDUs: the N-th command is either applied completely
+    /// or not at all, then the card reports itself removed (process() throws CardTorn).
+    std::optional<std::uint64_t> tear_after;
+};
+
+/// Thrown by Card::process when the card has been torn out of the reader (tear_after reached).
+struct CardTorn : std::runtime_error {
+    CardTorn() : std::runtime_error("card torn from the reader") {}
+};
+
+/// One card. Not thread-safe; one Card object per card file at a time (the file is locked).
+class Card {
+public:
+    /// Opens the card stored in `file`, creating a new blank card with a fresh random serial when
+    /// the file does not exist. Throws docketcard::Error(InvalidInput) on a corrupt or foreign file
+    /// and Error(Communication) when another process holds the card file.
+    static std::unique_ptr<Card> open(const std::filesystem::path& file, CardOptions options = {});
+    /// A card that lives in memory only (unit tests).
+    static std::unique_ptr<Card> in_memory(CardOptions options = {});
+    virtual ~Card() = default;
+
+    /// Answer to reset (ISO/IEC 7816-3), announcing T=1 and extended length support.
+    virtual Bytes atr() const = 0;
+    /// Power on/reset: clears every volatile session state.
+    virtual void reset() = 0;
+    /// Processes one command APDU, returns the response APDU (data || SW1 SW2). Throws CardTorn
+    /// after the tear point.
+    virtual Bytes process(ByteView command) = 0;
+    /// The 10-byte card serial, upper-case hex.
+    virtual std::string serial_hex() const = 0;
+    /// Number of command APDUs processed since open().
+    virtual std::uint64_t commands_processed() const = 0;
+};
+
+}  // namespace docketcard::applet

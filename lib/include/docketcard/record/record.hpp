@@ -1,0 +1,120 @@
+// Holder records: the input of docketcard (docs/records.md). One record per card holder, read from
+// a JSON object, JSON Lines, or RFC 4180 CSV, validated as a whole: a record with any problem is
+// rejected and produces no output.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "docketcard/util/bytes.hpp"
+
+namespace docketcard::record {
+
+/// A calendar date in which the day, or the month and day, may be unknown (ICAO Doc 9303 Part 3,
+/// 4.6: unknown parts are written as `<<` in the MRZ). month/day 0 = unknown.
+struct Date {
+    int year = 0;
+    int month = 0;
+    int day = 0;
+    bool operator==(const Date&) const = default;
+    /// YYMMDD with `<<` for unknown parts (Doc 9303 Part 3, 4.6).
+    std::string yymmdd() const;
+    /// YYYYMMDD with 00 for unknown parts (the LDS "full date" form of DG11/DG12).
+    std::string yyyymmdd() const;
+    /// YYYY-MM-DD (unknown parts as XX), as written in records.
+    std::string iso() const;
+};
+
+/// How the holder was released; docs/records.md and docs/docket-data.md list each value.
+enum class ReleaseType : std::uint8_t {
+    Parole = 1,                      ///< "parole": humanitarian or public-benefit parole
+    Recognizance = 2,                ///< "recognizance": release on own recognizance
+    Bond = 3,                        ///< "bond": release on a delivery bond
+    AlternativesToDetention = 4,     ///< "alternatives_to_detention": ATD programme
+    OrderOfSupervision = 5,          ///< "order_of_supervision"
+    ConditionalParole = 6,           ///< "conditional_parole"
+};
+/// snake_case name as written in records ("alternatives_to_detention").
+const char* to_string(ReleaseType t) noexcept;
+/// Parses the snake_case name; nullopt when unknown.
+std::optional<ReleaseType> parse_release_type(std::string_view name) noexcept;
+/// Every release type, in enum order (for docs, samples and tests).
+const std::vector<ReleaseType>& all_release_types();
+
+/// The docket data, stored on the chip in DG13 (docs/docket-data.md).
+struct Docket {
+    std::string court;                 ///< immigration court code, e.g. "NYC"
+    std::string case_number;
+    std::string next_hearing;          ///< ISO 8601 date-time with offset, as given (validated)
+    ReleaseType release_type = ReleaseType::Parole;
+    std::string reporting_office;
+    int check_in_interval_days = 0;
+    std::vector<std::string> conditions;
+};
+
+/// One validated holder.
+struct HolderRecord {
+    std::string document_number;       ///< A-Z 0-9, 1-9 characters
+    std::string document_code;         ///< 1-2 letters, first A, C or I (e.g. "ID")
+    std::string issuing_state = "USA"; ///< ICAO 3-letter code
+    std::string surname;               ///< UTF-8, as given
+    std::string given_names;           ///< UTF-8, as given
+    char sex = 'X';                    ///< 'F', 'M' or 'X'
+    Date date_of_birth;
+    std::string nationality;           ///< ICAO 3-letter code (XXA stateless, ...)
+    std::optional<std::string> place_of_birth;
+    Date date_of_issue;
+    Date date_of_expiry;
+    std::filesystem::path photo_path;  ///< resolved against the record file's folder
+    Bytes photo;                       ///< the photo file's bytes (JPEG or JPEG 2000)
+    std::string a_number;              ///< exactly 9 digits (an 8-digit A-number gets a leading 0)
+    std::optional<SecureBytes> card_access_number;  ///< 6 ASCII digits; a secret: never printed
+    Docket docket;
+
+    std::string source_file;           ///< where the record came from, for messages
+    int source_line = 0;               ///< 1-based line (JSON Lines/CSV: the record's first line)
+};
+
+/// One problem with one field of one record: `FILE:LINE: field: message`.
+struct Problem {
+    std::string file;
+    int line = 0;
+    std::string field;     ///< e.g. "date_of_expiry", "docket.court", "" for the whole record
+    std::string message;   ///< what is wrong and what would be accepted
+    std::string to_string() const;
+};
+
+/// A record that failed validation, with every problem found in it.
+struct Rejected {
+    std::string file;
+    int line = 0;
+    std::string document_number;   ///< as given, may be empty or invalid
+    std::vector<Problem> problems;
+};
+
+/// Options of validation.
+struct LoadOptions {
+    std::string default_document_code = "ID";
+    /// "Today" for the date-of-issue-in-the-future check; defaults to the system date when unset.
+    std::optional<Date> today;
+    std::size_t min_photo_bytes = 1024;
+    std::size_t max_photo_bytes = 30000;   ///< fits DG2 in one 32 KB EF with room to spare
+};
+
+/// Everything read from one file: the valid records and the rejected ones, in file order.
+struct LoadResult {
+    std::vector<HolderRecord> records;
+    std::vector<Rejected> rejected;
+    bool ok() const noexcept { return rejected.empty(); }
+};
+
+/// Reads and validates a record file: a single JSON object (.json), JSON Lines (.jsonl, or
+/// several objects one per line), or CSV with a header row (.csv; RFC 4180). Throws Error
+/// (InvalidInput) only when the file itself cannot be read or its format cannot be recognized;
+/// problems with individual records are reported in LoadResult::rejected.
+LoadResult load_records(const std::filesystem::path& file, const LoadOptions& options = {});
+
+}  // namespace docketcard::record
