@@ -29,6 +29,31 @@ struct Td1 {
     std::string bac_information() const;
 };
 
+/// The fields of a TD1 MRZ before formatting (Doc 9303 Part 5, 4.2.2), for callers that need
+/// control over the optional data (e.g. the Part 5 sample card, whose optional data is empty).
+struct Td1Fields {
+    std::string document_code = "I";   ///< 1-2 letters; padded with `<` to 2
+    std::string issuing_state;         ///< 3 letters (or "D" / "D<<")
+    std::string document_number;       ///< A-Z 0-9; more than 9 characters continue in optional data 1 (Part 5, 4.2.4)
+    std::string optional_data_1;       ///< MRZ characters, at most 15 (less for long document numbers)
+    record::Date date_of_birth;
+    char sex = 'X';                    ///< 'F', 'M', 'X' or '<' ('X' is written as `<`)
+    record::Date date_of_expiry;
+    std::string nationality;
+    std::string optional_data_2;       ///< MRZ characters, at most 11
+    std::string primary_identifier;    ///< UTF-8 surname, transliterated here
+    std::string secondary_identifier;  ///< UTF-8 given names, transliterated here
+};
+
+/// Formats the three TD1 lines from explicit fields (Part 5, 4.2.2; check digits Part 3, 4.9;
+/// composite check digit Part 5, 4.2.2.1). Throws Error(InvalidInput) when a field does not fit.
+Td1 make_td1(const Td1Fields& fields);
+
+/// The name field of the MRZ (Part 3, 4.6): primary identifier, `<<`, secondary identifiers
+/// separated by `<`, transliterated, truncated to `width` characters (secondary identifiers first,
+/// keeping at least their first character, then the primary identifier) and padded with `<`.
+std::string name_field(std::string_view surname, std::string_view given_names, std::size_t width);
+
 /// Builds the TD1 MRZ of a holder (Part 5, 4.2.2): document number in line 1 with its check
 /// digit, the A-number's 9 digits in optional data 1, composite check digit, names truncated per
 /// Part 3 4.6 to the 30 characters of line 3.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "docketcard/util/bytes.hpp"
@@ -116,5 +117,25 @@ struct LoadResult {
 /// (InvalidInput) only when the file itself cannot be read or its format cannot be recognized;
 /// problems with individual records are reported in LoadResult::rejected.
 LoadResult load_records(const std::filesystem::path& file, const LoadOptions& options = {});
+
+/// The three record file formats (docs/records.md).
+enum class RecordFormat : std::uint8_t { Json, JsonLines, Csv };
+
+/// The format a file name's extension stands for (.json, .jsonl/.ndjson, .csv); nullopt otherwise.
+std::optional<RecordFormat> format_from_extension(const std::filesystem::path& file);
+
+/// load_records() on text already in memory: `file_name` is used in messages and `base_dir` to
+/// resolve relative photo paths. Throws Error(InvalidInput) when the text is not in `format` at all
+/// (e.g. a CSV quote never closed); problems with records go to LoadResult::rejected.
+LoadResult parse_records(std::string_view text, RecordFormat format, const std::string& file_name,
+                         const std::filesystem::path& base_dir, const LoadOptions& options = {});
+
+/// True for a nationality / issuing state code of Doc 9303 Part 3, section 5 (ISO 3166-1 alpha-3
+/// codes, "D<<" for Germany, and the ICAO codes GBD..GBS, UNO, UNA, UNK, XBA..XPO, XXA, XXB, XXC,
+/// XXX, EUE, UTO, UTS, ...). `code` is 3 characters, `<`-padded.
+bool is_icao_code(std::string_view code) noexcept;
+
+/// The date of today in the system's UTC calendar.
+Date today_utc();
 
 }  // namespace docketcard::record
