@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -49,6 +50,9 @@ public:
             s.response = to_hex(from_hex(s.response));
         }
     }
+    /// Brace form `ReplayChannel card({{"cmd", "rsp"}, ...})` (also with a single step).
+    ReplayChannel(std::initializer_list<Step> steps, transport::Capabilities caps = {})
+        : ReplayChannel(std::vector<Step>(steps), caps) {}
 
     apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override {
         const std::string sent = to_hex(command.encode());
