@@ -1,0 +1,57 @@
+#include "docketcard/journal/journal.hpp"
+
+#include <array>
+
+#include "docketcard/crypto/crypto.hpp"
+
+namespace docketcard::journal {
+
+namespace {
+constexpr std::array<std::pair<State, const char*>, 8> state_names{{
+    {State::Pending, "pending"},
+    {State::Rejected, "rejected"},
+    {State::Writing, "writing"},
+    {State::Written, "written"},
+    {State::Locked, "locked"},
+    {State::Verified, "verified"},
+    {State::Spoiled, "spoiled"},
+    {State::Superseded, "superseded"},
+}};
+}  // namespace
+
+const char* to_string(State s) noexcept {
+    for (const auto& [state, name] : state_names) {
+        if (state == s) return name;
+    }
+    return "unknown";
+}
+
+std::optional<State> parse_state(std::string_view name) noexcept {
+    for (const auto& [state, n] : state_names) {
+        if (name == n) return state;
+    }
+    return std::nullopt;
+}
+
+const std::vector<State>& all_states() {
+    static const std::vector<State> states = [] {
+        std::vector<State> v;
+        for (const auto& entry : state_names) v.push_back(entry.first);
+        return v;
+    }();
+    return states;
+}
+
+bool is_in_progress(State s) noexcept {
+    return s == State::Writing || s == State::Written || s == State::Locked;
+}
+
+bool is_live(State s) noexcept {
+    return is_in_progress(s) || s == State::Verified;
+}
+
+std::string record_digest(ByteView canonical_record) {
+    return to_hex(crypto::sha256(canonical_record));
+}
+
+}  // namespace docketcard::journal
