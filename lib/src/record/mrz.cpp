@@ -61,7 +61,9 @@ constexpr Translit kSpecial[] = {
     {U'œ', "OE"}, {U'Ð', "D"},  {U'ð', "D"},  {U'Đ', "D"},  {U'đ', "D"},  {U'Ħ', "H"},
     {U'ħ', "H"},  {U'ı', "I"},  {U'Ŀ', "L"},  {U'ŀ', "L"},  {U'Ł', "L"},  {U'ł', "L"},
     {U'Ŋ', "N"},  {U'ŋ', "N"},  {U'ĸ', "K"},  {U'ŉ', "N"},  {U'Ŧ', "T"},  {U'ŧ', "T"},
-    {U'ſ', "S"},
+    {U'ſ', "S"},  {U'ẞ', "SS"}, {U'Ǆ', "DZ"}, {U'ǅ', "DZ"}, {U'ǆ', "DZ"}, {U'Ǳ', "DZ"},
+    {U'ǲ', "DZ"}, {U'ǳ', "DZ"}, {U'Ǉ', "LJ"}, {U'ǈ', "LJ"}, {U'ǉ', "LJ"}, {U'Ǌ', "NJ"},
+    {U'ǋ', "NJ"}, {U'ǌ', "NJ"},
 };
 
 // Base letters of U+00C0..U+00FF (Latin-1 Supplement); '.' = not a letter handled here.
@@ -72,6 +74,20 @@ constexpr std::string_view kLatin1 =
 constexpr std::string_view kLatinExtA =
     "AAAAAACCCCCCCCDD..EEEEEEEEEEGGGGGGGGHH..IIIIIIIIII..JJKK.LLLLLL....NNNNNN...OOOOOO..RRRRRRSSSSSSSSTTTT..UUUUUUUUUUUUWWYYYZZZZZZS";
 static_assert(kLatinExtA.size() == 0x80);
+// Base letters of U+0180..U+024F (Latin Extended-B) and U+1E00..U+1EFF (Latin Extended Additional,
+// e.g. Vietnamese), derived from the Unicode compatibility decompositions.
+constexpr std::string_view kLatinExtB =
+    "................................OO.............UU..............."
+    ".............AAIIOOUUUUUUUUUU.AAAA....GGKKOOOO..J...GG..NNAA...."
+    "AAAAEEEEIIIIOOOORRRRUUUUSSTT..HH......AAEEOOOOOOOOYY............"
+    "................";
+static_assert(kLatinExtB.size() == 0xD0);
+constexpr std::string_view kLatinExtAdditional =
+    "AABBBBBBCCDDDDDDDDDDEEEEEEEEEEFFGGHHHHHHHHHHIIIIKKKKKKLLLLLLLLMM"
+    "MMMMNNNNNNNNOOOOOOOOPPPPRRRRRRRRSSSSSSSSSSTTTTTTTTUUUUUUUUUUVVVV"
+    "WWWWWWWWWWXXXXYYZZZZZZHTWY.S....AAAAAAAAAAAAAAAAAAAAAAAAEEEEEEEE"
+    "EEEEEEEEIIIIOOOOOOOOOOOOOOOOOOOOOOOOUUUUUUUUUUUUUUYYYYYYYY......";
+static_assert(kLatinExtAdditional.size() == 0x100);
 
 std::optional<std::string> transliterate_letter(char32_t cp) {
     for (const auto& t : kSpecial)
@@ -84,15 +100,15 @@ std::optional<std::string> transliterate_letter(char32_t cp) {
         const char c = kLatinExtA[cp - 0x100];
         if (c != '.') return std::string(1, c);
     }
-    switch (cp) {  // Latin Extended-B letters with comma below (Romanian) and caron forms
-    case 0x218: case 0x219: return "S";
-    case 0x21A: case 0x21B: return "T";
-    case 0x1CD: case 0x1CE: return "A";
-    case 0x1CF: case 0x1D0: return "I";
-    case 0x1D1: case 0x1D2: return "O";
-    case 0x1D3: case 0x1D4: return "U";
-    default: return std::nullopt;
+    if (cp >= 0x180 && cp <= 0x24F) {
+        const char c = kLatinExtB[cp - 0x180];
+        if (c != '.') return std::string(1, c);
     }
+    if (cp >= 0x1E00 && cp <= 0x1EFF) {
+        const char c = kLatinExtAdditional[cp - 0x1E00];
+        if (c != '.') return std::string(1, c);
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -121,7 +137,13 @@ std::string transliterate(std::string_view utf8) {
         else if (c == '\'' || c == 0x2019 || c == 0x2018 || c == 0x02BC || c == '`' || c == ','
                  || c == '.')
             continue;
-        else if (auto t = transliterate_letter(c)) out += *t;
+        else if (c >= 0x300 && c <= 0x36F) {
+            // A combining mark (decomposed input): dropped, except those that make the
+            // Part 3 two-letter forms (diaeresis on A/O/U -> AE/OE/UE, ring on A -> AA).
+            const char prev = out.empty() ? '\0' : out.back();
+            if (c == 0x308 && (prev == 'A' || prev == 'O' || prev == 'U')) out.push_back('E');
+            else if (c == 0x30A && prev == 'A') out.push_back('A');
+        } else if (auto t = transliterate_letter(c)) out += *t;
         else
             invalid(fmt::format("name '{}': character U+{:04X} cannot be written in the MRZ; use "
                                 "Latin letters (with or without diacritics), spaces, hyphens, "

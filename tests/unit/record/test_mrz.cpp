@@ -105,6 +105,10 @@ TEST_CASE("transliterate follows Doc 9303 Part 3 section 6", "[mrz]") {
         {"Dr. King, Jr.", "DR<KING<JR"},
         {" van der Berg ", "VAN<DER<BERG"},
         {"José 2", "JOSE<2"},
+        {"Nguyễn Thị", "NGUYEN<THI"},
+        {"Mu\xCC\x88ller", "MUELLER"},
+        {"Nun\xCC\x83" "ez", "NUNEZ"},
+        {"ǅuro", "DZURO"},
     }));
     CAPTURE(in);
     CHECK(mrz::transliterate(in) == out);
