@@ -1,0 +1,104 @@
+// The Document Security Object EF.SOD (ICAO Doc 9303 Part 10, 4.6.2) and the Document Signer
+// and CSCA certificates it relies on (Doc 9303 Part 12).
+//
+//   EF.SOD = 77 L { ContentInfo (RFC 5652 3) { SignedData (RFC 5652 5.1) {
+//       eContentType id-icao-mrtd-security-ldsSecurityObject 2.23.136.1.1.1,
+//       eContent LDSSecurityObject { version 0, hashAlgorithm sha256,
+//                                    dataGroupHashValues { { n, SHA-256(DGn) } ... } },
+//       certificates { Document Signer certificate },
+//       signerInfos { one SignerInfo: ECDSA-SHA256 over the signed attributes
+//                     content-type, message-digest, signing-time (RFC 5652 5.3, 11) } } } }
+#pragma once
+
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "docketcard/crypto/crypto.hpp"
+#include "docketcard/util/bytes.hpp"
+
+namespace docketcard::pki {
+
+/// A Document Signer (Doc 9303 Part 12, 7.1.1): its X.509 certificate and private key.
+struct DocumentSigner {
+    Bytes certificate_der;
+    crypto::EcPrivateKey key;
+    std::string subject;   ///< one-line subject DN, for summaries
+};
+
+/// Builds a Document Signer from PEM texts; checks that the key belongs to the certificate.
+/// Throws Error(InvalidInput) naming `origin` on a malformed certificate or key or a mismatch.
+DocumentSigner document_signer_from_pem(const std::string& certificate_pem, const std::string& key_pem,
+                                        const std::string& origin);
+/// Reads DIR/document-signer.pem and DIR/document-signer.key (keys-sample/README.md). Throws
+/// Error(InvalidInput) naming the file that is missing, unreadable or malformed.
+DocumentSigner load_document_signer(const std::filesystem::path& dir);
+
+/// Reads an X.509 certificate file, PEM or DER, and returns its DER. Throws Error(InvalidInput).
+Bytes load_certificate(const std::filesystem::path& file);
+/// Converts a PEM or DER certificate held in memory to DER. Throws ParseError.
+Bytes certificate_to_der(ByteView pem_or_der, const std::string& origin);
+/// One-line subject DN of a DER certificate ("C=US, O=..., CN=...").
+std::string certificate_subject(ByteView der);
+
+/// DER LDSSecurityObject version 0 (Doc 9303 Part 10, 4.6.2.2) with SHA-256 (parameters absent,
+/// RFC 5754 2) over the full bytes of every data group in `data_groups` (DG number -> bytes).
+Bytes encode_lds_security_object(const std::map<int, Bytes>& data_groups);
+
+/// Options of sign_sod.
+struct SignOptions {
+    /// Signing time written as the signing-time attribute (RFC 5652 11.3); the current time when
+    /// unset. Set it for reproducible test output.
+    std::optional<std::time_t> signing_time;
+};
+
+/// Builds EF.SOD (with its 77 wrapper) over `data_groups` (DG number -> full EF bytes), signed by
+/// `signer` with ECDSA-SHA256 and carrying the signer's certificate (Doc 9303 Part 10, 4.6.2;
+/// RFC 5652 5). Throws Error(Internal) when OpenSSL fails.
+Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& signer, const SignOptions& options = {});
+
+/// The content of an EF.SOD, parsed but not yet verified.
+struct ParsedSod {
+    Bytes cms_der;                     ///< the ContentInfo without the 77 wrapper
+    int lso_version = 0;
+    std::string hash_algorithm;        ///< "sha256", "sha1", "sha384", "sha512"
+    std::map<int, Bytes> hashes;       ///< DG number -> hash value
+    Bytes ds_certificate_der;          ///< the first certificate in SignedData.certificates
+    std::optional<std::time_t> signing_time;
+};
+/// Parses EF.SOD (bounds-checked): the 77 wrapper, the CMS SignedData, the eContentType, the
+/// LDSSecurityObject and the Document Signer certificate. Throws ParseError with what is wrong.
+ParsedSod parse_sod(ByteView ef_sod);
+
+/// One verification step and its outcome.
+struct Check {
+    std::string name;      ///< stable id: "sod.structure", "sod.signature", "ds.chain", "ds.validity", "dg2.hash"...
+    bool passed = false;
+    std::string message;   ///< what was checked and, on failure, why it failed
+};
+
+/// The outcome of verify_sod: every check, in order, plus what was read.
+struct SodVerification {
+    std::vector<Check> checks;
+    std::optional<ParsedSod> sod;   ///< absent when EF.SOD could not be parsed
+    std::string signer_subject;
+    bool ok() const noexcept;
+    /// The failed checks' messages, one per line.
+    std::string failures() const;
+};
+
+/// Verifies an EF.SOD (Doc 9303 Part 11, 5.1 passive authentication steps):
+///   sod.structure   EF.SOD parses (77, SignedData, eContentType 2.23.136.1.1.1, LDSSecurityObject)
+///   sod.signature   the SignerInfo signature and message-digest verify with the DS certificate
+///   ds.chain        the DS certificate chains to `csca_certificate` (purpose any, time not checked)
+///   ds.validity     the DS and CSCA certificates are valid at `at`
+///   dgN.hash        for each DG in `data_groups` and each DG listed in the SOD: the hash matches
+/// Never throws for bad outside bytes: each problem is a failed check. `csca_certificate` is PEM
+/// or DER; a malformed CSCA certificate throws Error(InvalidInput).
+SodVerification verify_sod(ByteView ef_sod, ByteView csca_certificate, const std::map<int, Bytes>& data_groups,
+                           std::time_t at);
+
+}  // namespace docketcard::pki

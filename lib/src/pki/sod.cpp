@@ -1,0 +1,418 @@
+// EF.SOD signing and verification with OpenSSL CMS (RFC 5652; ICAO Doc 9303 Part 10 4.6.2,
+// Part 11 5.1, Part 12).
+
+#include "docketcard/pki/sod.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include <fmt/core.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "docketcard/tlv/tlv.hpp"
+#include "docketcard/util/error.hpp"
+
+namespace docketcard::pki {
+
+namespace {
+
+template <class T, void (*F)(T*)>
+struct Deleter {
+    void operator()(T* p) const noexcept { F(p); }
+};
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using CmsPtr = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo, CMS_ContentInfo_free>>;
+using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
+using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
+using ObjPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT, ASN1_OBJECT_free>>;
+using TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME, ASN1_TIME_free>>;
+
+void free_cert_stack(STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); }
+using CertStackPtr = std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), free_cert_stack>>;
+
+constexpr const char* kLdsSecurityObjectOid = "2.23.136.1.1.1";
+
+std::string openssl_errors() {
+    std::string out;
+    while (unsigned long e = ERR_get_error()) {
+        char buf[256];
+        ERR_error_string_n(e, buf, sizeof buf);
+        if (!out.empty()) out += "; ";
+        out += buf;
+    }
+    return out.empty() ? "no OpenSSL detail" : out;
+}
+
+[[noreturn]] void fail_internal(const std::string& what) {
+    throw Error(ErrorKind::Internal, fmt::format("{} failed: {}", what, openssl_errors()));
+}
+
+X509Ptr x509_from_der(ByteView der) {
+    const unsigned char* p = der.data();
+    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    if (!cert || p != der.data() + der.size()) {
+        ERR_clear_error();
+        throw ParseError("certificate is not a well-formed DER X.509 certificate");
+    }
+    return cert;
+}
+
+Bytes x509_to_der(X509* cert) {
+    const int n = i2d_X509(cert, nullptr);
+    if (n <= 0) fail_internal("i2d_X509");
+    Bytes out(static_cast<std::size_t>(n));
+    unsigned char* p = out.data();
+    i2d_X509(cert, &p);
+    return out;
+}
+
+std::string read_text_file(const std::filesystem::path& file, const char* what) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error(ErrorKind::InvalidInput, fmt::format("cannot read {} {}: file missing or unreadable", what, file.string()));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string subject_of(X509* cert) {
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(n));
+}
+
+struct HashAlg {
+    const char* name;
+    const char* oid_der;   // full DER of the OID (06 len ...)
+    Bytes (*fn)(ByteView);
+};
+const HashAlg kHashAlgs[] = {
+    {"sha256", "0609608648016503040201", crypto::sha256},
+    {"sha384", "0609608648016503040202", crypto::sha384},
+    {"sha512", "0609608648016503040203", crypto::sha512},
+    {"sha1", "06052B0E03021A", crypto::sha1},
+};
+
+const HashAlg* hash_by_oid(ByteView oid_der) {
+    for (const auto& h : kHashAlgs)
+        if (from_hex(h.oid_der) == Bytes(oid_der.begin(), oid_der.end())) return &h;
+    return nullptr;
+}
+
+int small_integer(const tlv::Object& o, const char* what) {
+    if (o.tag != 0x02 || o.value.empty() || o.value.size() > 2 || (o.value[0] & 0x80))
+        throw ParseError(fmt::format("LDSSecurityObject: {} is not a small non-negative INTEGER", what));
+    int v = 0;
+    for (auto b : o.value) v = (v << 8) | b;
+    return v;
+}
+
+}  // namespace
+
+// ---- certificates and keys
+
+Bytes certificate_to_der(ByteView pem_or_der, const std::string& origin) {
+    if (!pem_or_der.empty() && pem_or_der[0] == 0x30) {
+        try {
+            return x509_to_der(x509_from_der(pem_or_der).get());
+        } catch (const ParseError&) {
+            throw ParseError(fmt::format("{}: not a well-formed DER X.509 certificate", origin));
+        }
+    }
+    BioPtr bio(BIO_new_mem_buf(pem_or_der.data(), static_cast<int>(pem_or_der.size())));
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!cert) {
+        ERR_clear_error();
+        throw ParseError(fmt::format("{}: not a PEM or DER X.509 certificate", origin));
+    }
+    return x509_to_der(cert.get());
+}
+
+Bytes load_certificate(const std::filesystem::path& file) {
+    const std::string text = read_text_file(file, "certificate");
+    try {
+        return certificate_to_der(to_bytes(text), file.string());
+    } catch (const ParseError& e) {
+        throw Error(ErrorKind::InvalidInput, e.what());
+    }
+}
+
+std::string certificate_subject(ByteView der) { return subject_of(x509_from_der(der).get()); }
+
+namespace {
+
+DocumentSigner make_signer(const std::string& certificate_pem, const std::string& key_pem,
+                           const std::string& cert_origin, const std::string& key_origin) {
+    Bytes der;
+    try {
+        der = certificate_to_der(to_bytes(certificate_pem), cert_origin);
+    } catch (const ParseError& e) {
+        throw Error(ErrorKind::InvalidInput, e.what());
+    }
+    auto key = crypto::EcPrivateKey::from_pem(key_pem, key_origin);
+    auto cert = x509_from_der(der);
+    if (X509_check_private_key(cert.get(), static_cast<EVP_PKEY*>(key.evp_pkey())) != 1) {
+        ERR_clear_error();
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("{} does not hold the private key of {}", key_origin, cert_origin));
+    }
+    return DocumentSigner{std::move(der), std::move(key), subject_of(cert.get())};
+}
+
+}  // namespace
+
+DocumentSigner document_signer_from_pem(const std::string& certificate_pem, const std::string& key_pem,
+                                        const std::string& origin) {
+    return make_signer(certificate_pem, key_pem, origin + " certificate", origin + " private key");
+}
+
+DocumentSigner load_document_signer(const std::filesystem::path& dir) {
+    const auto cert_file = dir / "document-signer.pem";
+    const auto key_file = dir / "document-signer.key";
+    const std::string cert_pem = read_text_file(cert_file, "Document Signer certificate");
+    const std::string key_pem = read_text_file(key_file, "Document Signer private key");
+    return make_signer(cert_pem, key_pem, cert_file.string(), key_file.string());
+}
+
+// ---- signing
+
+Bytes encode_lds_security_object(const std::map<int, Bytes>& data_groups) {
+    Bytes hashes;
+    for (const auto& [dg, bytes] : data_groups) {
+        if (dg < 1 || dg > 16) throw Error(ErrorKind::Internal, fmt::format("data group {} does not exist", dg));
+        append(hashes, tlv::encode(0x30, {tlv::encode(0x02, Bytes{static_cast<std::uint8_t>(dg)}),
+                                          tlv::encode(0x04, crypto::sha256(bytes))}));
+    }
+    return tlv::encode(0x30, {from_hex("020100"), tlv::encode(0x30, from_hex(kHashAlgs[0].oid_der)),
+                              tlv::encode(0x30, hashes)});
+}
+
+Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& signer, const SignOptions& options) {
+    const Bytes lso = encode_lds_security_object(data_groups);
+    auto cert = x509_from_der(signer.certificate_der);
+    auto* pkey = static_cast<EVP_PKEY*>(signer.key.evp_pkey());
+    const unsigned flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
+
+    CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
+    if (!cms) fail_internal("CMS_sign");
+    ObjPtr oid(OBJ_txt2obj(kLdsSecurityObjectOid, 1));
+    if (!oid || CMS_set1_eContentType(cms.get(), oid.get()) != 1) fail_internal("CMS_set1_eContentType");
+    CMS_SignerInfo* si = CMS_add1_signer(cms.get(), cert.get(), pkey, EVP_sha256(), flags);
+    if (!si) fail_internal("CMS_add1_signer");
+    if (options.signing_time) {
+        TimePtr t(ASN1_TIME_set(nullptr, *options.signing_time));
+        if (!t || CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t.get(), -1) != 1)
+            fail_internal("adding the signing-time attribute");
+    }
+    BioPtr content(BIO_new_mem_buf(lso.data(), static_cast<int>(lso.size())));
+    if (CMS_final(cms.get(), content.get(), nullptr, flags) != 1) fail_internal("CMS_final");
+
+    const int n = i2d_CMS_ContentInfo(cms.get(), nullptr);
+    if (n <= 0) fail_internal("i2d_CMS_ContentInfo");
+    Bytes der(static_cast<std::size_t>(n));
+    unsigned char* p = der.data();
+    i2d_CMS_ContentInfo(cms.get(), &p);
+    return tlv::encode(0x77, der);
+}
+
+// ---- parsing
+
+namespace {
+
+CmsPtr cms_from_der(ByteView der) {
+    const unsigned char* p = der.data();
+    CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+    if (!cms) {
+        ERR_clear_error();
+        throw ParseError("EF.SOD: content is not a DER CMS ContentInfo (RFC 5652 3)");
+    }
+    if (p != der.data() + der.size()) throw ParseError("EF.SOD: bytes after the CMS ContentInfo");
+    return cms;
+}
+
+void parse_lso(ByteView lso, ParsedSod& out) {
+    const auto seq = tlv::parse_single(lso, "LDSSecurityObject");
+    if (seq.tag != 0x30) throw ParseError("LDSSecurityObject is not a SEQUENCE");
+    tlv::Reader r(seq.value, "LDSSecurityObject");
+    out.lso_version = small_integer(r.next(), "version");
+    if (out.lso_version > 1) throw ParseError(fmt::format("LDSSecurityObject version {} is unknown", out.lso_version));
+    const auto alg = r.expect(0x30);
+    tlv::Reader ar(alg.value, "LDSSecurityObject hashAlgorithm");
+    const auto oid = ar.expect(0x06);
+    const HashAlg* h = hash_by_oid(oid.raw);
+    if (!h) throw ParseError(fmt::format("LDSSecurityObject: hash algorithm OID {} is not supported", to_hex(oid.value)));
+    out.hash_algorithm = h->name;
+    const auto values = r.expect(0x30);
+    tlv::Reader vr(values.value, "dataGroupHashValues");
+    while (!vr.empty()) {
+        const auto entry = vr.expect(0x30);
+        tlv::Reader er(entry.value, "DataGroupHash");
+        const int dg = small_integer(er.next(), "dataGroupNumber");
+        const auto hash = er.expect(0x04);
+        er.expect_end();
+        if (dg < 1 || dg > 16) throw ParseError(fmt::format("LDSSecurityObject: data group number {} is outside 1..16", dg));
+        if (hash.value.size() != h->fn({}).size())
+            throw ParseError(fmt::format("LDSSecurityObject: DG{} hash has {} bytes, {} needs {}", dg, hash.value.size(),
+                                         h->name, h->fn({}).size()));
+        if (!out.hashes.emplace(dg, Bytes(hash.value.begin(), hash.value.end())).second)
+            throw ParseError(fmt::format("LDSSecurityObject: DG{} is listed twice", dg));
+    }
+    if (out.hashes.empty()) throw ParseError("LDSSecurityObject lists no data group");
+}
+
+}  // namespace
+
+ParsedSod parse_sod(ByteView ef_sod) {
+    const auto outer = tlv::parse_single(ef_sod, "EF.SOD");
+    if (outer.tag != 0x77) throw ParseError(fmt::format("EF.SOD: outer tag is {:X}, expected 77", outer.tag));
+    ParsedSod out;
+    out.cms_der.assign(outer.value.begin(), outer.value.end());
+    auto cms = cms_from_der(out.cms_der);
+    if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed)
+        throw ParseError("EF.SOD: ContentInfo is not SignedData");
+    char oid[64] = {};
+    OBJ_obj2txt(oid, sizeof oid, CMS_get0_eContentType(cms.get()), 1);
+    if (std::string(oid) != kLdsSecurityObjectOid)
+        throw ParseError(fmt::format("EF.SOD: eContentType is {}, expected {} (ldsSecurityObject)", oid,
+                                     kLdsSecurityObjectOid));
+    ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
+    if (!content || !*content) throw ParseError("EF.SOD: SignedData has no encapsulated LDSSecurityObject");
+    parse_lso(ByteView(ASN1_STRING_get0_data(*content), static_cast<std::size_t>(ASN1_STRING_length(*content))), out);
+
+    CertStackPtr certs(CMS_get1_certs(cms.get()));
+    if (!certs || sk_X509_num(certs.get()) < 1) throw ParseError("EF.SOD: SignedData carries no Document Signer certificate");
+    out.ds_certificate_der = x509_to_der(sk_X509_value(certs.get(), 0));
+
+    STACK_OF(CMS_SignerInfo)* signers = CMS_get0_SignerInfos(cms.get());
+    if (!signers || sk_CMS_SignerInfo_num(signers) != 1)
+        throw ParseError("EF.SOD: SignedData must hold exactly one SignerInfo");
+    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(signers, 0);
+    const int idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+    if (idx >= 0) {
+        X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, idx);
+        ASN1_TYPE* v = X509_ATTRIBUTE_get0_type(attr, 0);
+        if (v && (v->type == V_ASN1_UTCTIME || v->type == V_ASN1_GENERALIZEDTIME)) {
+            struct tm tm {};
+            if (ASN1_TIME_to_tm(reinterpret_cast<ASN1_TIME*>(v->value.asn1_string), &tm) == 1) out.signing_time = timegm(&tm);
+        }
+    }
+    return out;
+}
+
+// ---- verification
+
+bool SodVerification::ok() const noexcept {
+    if (checks.empty()) return false;
+    for (const auto& c : checks)
+        if (!c.passed) return false;
+    return true;
+}
+
+std::string SodVerification::failures() const {
+    std::string out;
+    for (const auto& c : checks)
+        if (!c.passed) out += c.name + ": " + c.message + "\n";
+    return out;
+}
+
+SodVerification verify_sod(ByteView ef_sod, ByteView csca_certificate, const std::map<int, Bytes>& data_groups,
+                           std::time_t at) {
+    Bytes csca_der;
+    try {
+        csca_der = certificate_to_der(csca_certificate, "CSCA certificate");
+    } catch (const ParseError& e) {
+        throw Error(ErrorKind::InvalidInput, e.what());
+    }
+    auto csca = x509_from_der(csca_der);
+
+    SodVerification result;
+    try {
+        result.sod = parse_sod(ef_sod);
+        result.checks.push_back({"sod.structure", true,
+                                 fmt::format("EF.SOD holds a SignedData LDSSecurityObject v{} ({}) over {} data groups",
+                                             result.sod->lso_version, result.sod->hash_algorithm, result.sod->hashes.size())});
+    } catch (const ParseError& e) {
+        result.checks.push_back({"sod.structure", false, e.what()});
+        return result;
+    }
+    const ParsedSod& sod = *result.sod;
+    auto ds = x509_from_der(sod.ds_certificate_der);
+    result.signer_subject = subject_of(ds.get());
+
+    {
+        auto cms = cms_from_der(sod.cms_der);
+        const bool good = CMS_verify(cms.get(), nullptr, nullptr, nullptr, nullptr,
+                                     CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1;
+        const std::string detail = good ? "" : openssl_errors();
+        result.checks.push_back({"sod.signature", good,
+                                 good ? "the SignerInfo signature and message digest verify with the Document Signer key"
+                                      : "the EF.SOD signature does not verify: " + detail});
+    }
+    {
+        StorePtr store(X509_STORE_new());
+        X509_STORE_add_cert(store.get(), csca.get());
+        StoreCtxPtr ctx(X509_STORE_CTX_new());
+        X509_STORE_CTX_init(ctx.get(), store.get(), ds.get(), nullptr);
+        X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_ANY);
+        X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx.get()), X509_V_FLAG_NO_CHECK_TIME);
+        const bool good = X509_verify_cert(ctx.get()) == 1;
+        const std::string why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+        ERR_clear_error();
+        result.checks.push_back(
+            {"ds.chain", good,
+             good ? fmt::format("Document Signer \"{}\" is issued by CSCA \"{}\"", result.signer_subject, subject_of(csca.get()))
+                  : fmt::format("Document Signer \"{}\" does not chain to CSCA \"{}\": {}", result.signer_subject,
+                                subject_of(csca.get()), why)});
+    }
+    {
+        std::string problem;
+        for (auto [cert, role] : {std::pair{ds.get(), "Document Signer"}, std::pair{csca.get(), "CSCA"}}) {
+            std::time_t t = at;
+            if (X509_cmp_time(X509_get0_notBefore(cert), &t) > 0) problem += fmt::format("{} certificate is not yet valid; ", role);
+            if (X509_cmp_time(X509_get0_notAfter(cert), &t) < 0) problem += fmt::format("{} certificate has expired; ", role);
+        }
+        char when[32];
+        std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&at));
+        result.checks.push_back({"ds.validity", problem.empty(),
+                                 problem.empty() ? fmt::format("Document Signer and CSCA certificates are valid at {}", when)
+                                                 : fmt::format("{}at {}", problem, when)});
+    }
+
+    const HashAlg* alg = nullptr;
+    for (const auto& h : kHashAlgs)
+        if (sod.hash_algorithm == h.name) alg = &h;
+    std::map<int, bool> names;
+    for (const auto& [dg, _] : sod.hashes) names[dg] = true;
+    for (const auto& [dg, _] : data_groups) names[dg] = true;
+    for (const auto& [dg, _] : names) {
+        const std::string name = fmt::format("dg{}.hash", dg);
+        auto listed = sod.hashes.find(dg);
+        auto read = data_groups.find(dg);
+        if (listed == sod.hashes.end()) {
+            result.checks.push_back({name, false, fmt::format("DG{} is present but EF.SOD does not list it", dg)});
+        } else if (read == data_groups.end()) {
+            result.checks.push_back({name, false, fmt::format("EF.SOD lists DG{} but it was not supplied", dg)});
+        } else {
+            const bool good = alg->fn(read->second) == listed->second;
+            result.checks.push_back({name, good,
+                                     good ? fmt::format("DG{} {} matches EF.SOD", dg, alg->name)
+                                          : fmt::format("DG{} {} {} differs from EF.SOD {}", dg, alg->name,
+                                                        to_hex(alg->fn(read->second)), to_hex(listed->second))});
+        }
+    }
+    return result;
+}
+
+}  // namespace docketcard::pki
