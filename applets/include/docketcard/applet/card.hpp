@@ -21,6 +21,36 @@ struct FactoryKeys {
     SecureBytes master_enc, master_mac, master_dek;
     /// The sample master keys of keys-sample/scp03-master.txt (never for production cards).
     static FactoryKeys sample();
+    /// Reads a master key file in the format of keys-sample/scp03-master.txt (`kvn=`, `enc=`,
+    /// `mac=`, `dek=` lines of hex, `#` comments). Throws Error(InvalidInput) naming the file.
+    static FactoryKeys from_file(const std::filesystem::path& file);
+};
+
+/// The static SCP03 keys a card stores (GP Amendment D 6.1): normally the KDF3 diversification of
+/// the factory masters; tests may impose them (CardTestHooks::static_keys).
+struct Scp03StaticKeys {
+    std::uint8_t kvn = 0x30;
+    SecureBytes enc, mac, dek;
+};
+
+/// Test-only settings that make a new card reproduce published vectors. docketcard-sim never sets
+/// them. Each one applies only when a new card is made, except card_challenge and
+/// any_security_level which apply for the life of the Card object.
+struct CardTestHooks {
+    std::optional<Bytes> serial;                  ///< 10 bytes instead of a random serial (KDD)
+    std::optional<Scp03StaticKeys> static_keys;   ///< stored as is instead of diversified keys
+    std::optional<std::uint32_t> sequence_counter;///< initial SCP03 sequence counter (< 0xFFFFFF)
+    /// Card challenge returned by every INITIALIZE UPDATE instead of the pseudo-random one.
+    std::optional<Bytes> card_challenge;
+    /// Accept any EXTERNAL AUTHENTICATE security level (e.g. 11, C-MAC + R-MAC, of the
+    /// Amendment D vector) instead of only 03, 13, 33.
+    bool any_security_level = false;
+};
+
+/// What happens to the command at the tear point (CardOptions::tear_after).
+enum class TearMode {
+    Applied,  ///< the N-th command is committed to persistent memory, its response is lost
+    Lost,     ///< the N-th command leaves persistent memory untouched
 };
 
 /// How a card is opened.
@@ -30,6 +60,8 @@ struct CardOptions {
     /// Tear the card after this many command APDUs: the N-th command is either applied completely
     /// or not at all, then the card reports itself removed (process() throws CardTorn).
     std::optional<std::uint64_t> tear_after;
+    TearMode tear_mode = TearMode::Applied;   ///< fate of the N-th command at the tear point
+    CardTestHooks test;                        ///< test-only settings (see CardTestHooks)
 };
 
 /// Thrown by Card::process when the card has been torn out of the reader (tear_after reached).
@@ -59,6 +91,10 @@ public:
     virtual std::string serial_hex() const = 0;
     /// Number of command APDUs processed since open().
     virtual std::uint64_t commands_processed() const = 0;
+    /// Test hook: the next random bytes the card draws (GET CHALLENGE's RND.IC, MUTUAL
+    /// AUTHENTICATE's K.IC, ...) are taken from `bytes` first, in order, before the card's own
+    /// random source (Doc 9303 Part 11 Appendix D replay).
+    virtual void queue_random(ByteView bytes) = 0;
 };
 
 }  // namespace docketcard::applet

@@ -1,0 +1,93 @@
+// The docket applet: APDU dispatch, BAC and its 3DES secure messaging (ICAO Doc 9303 Part 11
+// 9.7, 9.8), the SCP03 secure channel (GP Amendment D) and the personalization commands of
+// docs/card-protocol.md. Works on a PersistentState the runtime commits after each command.
+//
+//        SELECT AID ─────────────► (selected, no session)
+//          │  GET CHALLENGE + MUTUAL AUTH            │ INITIALIZE UPDATE + EXTERNAL AUTH
+//          ▼                                         ▼
+//     BAC session (CLA 0C, SSC)               SCP03 session (CLA 84/94, C-MAC chain, counter)
+//     read side: SELECT EF, READ BINARY,      personalization: PUT DATA, CREATE/DELETE FILE,
+//     INTERNAL AUTHENTICATE, GET DATA          SELECT EF, UPDATE/READ BINARY, GENERATE AA KEY
+//     bad MAC -> 6988, session ends           bad C-MAC -> 6982, session ends
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "docketcard/applet/card.hpp"
+#include "docketcard/apdu/apdu.hpp"
+#include "random.hpp"
+#include "state.hpp"
+
+namespace docketcard::applet::detail {
+
+/// The eMRTD application identifier (Doc 9303 Part 10, 3.1).
+inline constexpr std::uint8_t kAid[] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
+/// Largest command data field and response data field (extended length, ISO/IEC 7816-4 5.1).
+inline constexpr std::size_t kMaxData = 2048;
+
+/// A response before encoding.
+struct Response {
+    Bytes data;
+    apdu::StatusWord sw;
+};
+
+/// The applet's volatile state and command handlers.
+class DocketApplet {
+public:
+    DocketApplet(RandomSource& random, const CardTestHooks& hooks) : random_(random), hooks_(hooks) {}
+    /// Power-on / reset: drops every session, selection and chain (ISO/IEC 7816-3 cold reset).
+    void reset();
+    /// Processes one raw command APDU against `state` (which the caller commits afterwards).
+    Bytes process(ByteView raw, PersistentState& state);
+
+private:
+    struct BacSession {
+        SecureBytes ks_enc, ks_mac;
+        std::uint64_t ssc = 0;
+    };
+    struct ScpSession {
+        SecureBytes s_enc, s_mac, s_rmac;
+        Bytes host_challenge, card_challenge;
+        bool authenticated = false;
+        std::uint8_t level = 0;
+        Bytes chaining = Bytes(16, 0x00);
+        std::uint64_t counter = 1;
+    };
+    struct Chain {
+        std::uint8_t ins = 0, p1 = 0, p2 = 0;
+        Bytes data;
+    };
+
+    Response plain(const apdu::CommandApdu& c, PersistentState& st);
+    Response bac_protected(ByteView raw, const apdu::CommandApdu& c, PersistentState& st);
+    Response bac_inner(const apdu::CommandApdu& c, PersistentState& st);
+    Response scp_protected(ByteView raw, const apdu::CommandApdu& c, PersistentState& st);
+    Response perso(const apdu::CommandApdu& c, PersistentState& st);
+
+    Response select_application(const apdu::CommandApdu& c);
+    Response get_challenge(const apdu::CommandApdu& c, const PersistentState& st);
+    Response mutual_authenticate(const apdu::CommandApdu& c, const PersistentState& st);
+    Response initialize_update(const apdu::CommandApdu& c, PersistentState& st);
+    Response external_authenticate(const apdu::CommandApdu& c, PersistentState& st);
+    Response card_info(const PersistentState& st, bool with_serial, bool with_ticket) const;
+    Response select_ef(const apdu::CommandApdu& c, const PersistentState& st);
+    Response read_binary(const apdu::CommandApdu& c, const PersistentState& st);
+    Response put_data(const apdu::CommandApdu& c, PersistentState& st);
+    Response create_file(const apdu::CommandApdu& c, PersistentState& st);
+    Response delete_file(const apdu::CommandApdu& c, PersistentState& st);
+    Response update_binary(const apdu::CommandApdu& c, PersistentState& st);
+    Response aa_key(const apdu::CommandApdu& c, PersistentState& st);
+
+    void end_sessions();
+
+    RandomSource& random_;
+    const CardTestHooks& hooks_;
+    std::optional<BacSession> bac_;
+    std::optional<Bytes> rnd_ic_;
+    std::optional<ScpSession> scp_;
+    std::optional<std::uint16_t> selected_ef_;
+    std::optional<Chain> chain_;
+};
+
+}  // namespace docketcard::applet::detail
