@@ -1,0 +1,74 @@
+// APDU trace (-v / -vv): a CardChannel decorator that logs every command and response with the
+// elapsed milliseconds, with keys and secrets redacted (docs/cli.md, "Trace and redaction").
+//
+// Two levels, because secure messaging hides the plain data from the wire:
+//   TraceLevel::Wire   below the SM layer (-v): what travels to the card. Redacted: the data of
+//                      every SM-protected command and its response (CLA with b4/b3 set: 0C, 8C,
+//                      84, 94 ...: BAC SM and SCP03), and of the secret-bearing commands below.
+//   TraceLevel::Plain  above the SM layer (-vv): the decrypted commands and responses. Secret-bearing
+//                      commands stay redacted; everything else (SELECT, READ BINARY of public LDS
+//                      files, UPDATE BINARY of LDS files) is shown.
+// Secret-bearing commands, redacted at both levels (data in and out; lengths are shown):
+//   PUT DATA (DA/DB: BAC secret, ticket), INITIALIZE UPDATE (50), EXTERNAL/MUTUAL AUTHENTICATE (82),
+//   GENERAL AUTHENTICATE (86/87), VERIFY (20), CHANGE REFERENCE DATA (24), RESET RETRY COUNTER (2C),
+//   PUT KEY (D8), STORE DATA (E2).
+//
+// Line format (one line per APDU):
+//   "[    12 ms] wire  > 00 A4 04 0C Lc=7 A0000002471001"
+//   "[    13 ms] wire  < 9000 (success)"
+//   "[    14 ms] wire  > 84 DA 00 62 Lc=40 <40 bytes redacted>"
+//   "[    15 ms] plain < 6F6E... 9000 (success)"          (data first, then the status word)
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "docketcard/transport/channel.hpp"
+
+namespace docketcard::transport {
+
+enum class TraceLevel { Wire, Plain };
+
+/// Whether the trace must hide the data of this command and of its response (see above).
+bool trace_redacts(const apdu::CommandApdu& command, TraceLevel level) noexcept;
+
+/// A short name of a command for messages: "SELECT", "READ BINARY", "PUT DATA", "INS 7A".
+std::string command_name(const apdu::CommandApdu& command);
+
+/// Formats one trace line (without newline) for a command sent at `elapsed`.
+std::string format_trace_command(const apdu::CommandApdu& command, TraceLevel level, std::chrono::milliseconds elapsed);
+/// Formats one trace line for the response to `command`.
+std::string format_trace_response(const apdu::CommandApdu& command, const apdu::ResponseApdu& response,
+                                  TraceLevel level, std::chrono::milliseconds elapsed);
+
+/// Options of a TracingChannel. `sink` receives each line (without newline); `clock` returns the
+/// elapsed time since the trace began (steady clock by default; tests inject a fixed one).
+struct TraceOptions {
+    TraceLevel level = TraceLevel::Wire;
+    std::function<void(const std::string&)> sink;
+    std::function<std::chrono::milliseconds()> clock;
+};
+
+/// A sink that writes each line and a newline to stderr.
+std::function<void(const std::string&)> stderr_trace_sink();
+
+/// The decorator. Owns `inner` (first constructor) or borrows it (second: `inner` must outlive it).
+class TracingChannel final : public CardChannel {
+public:
+    TracingChannel(std::unique_ptr<CardChannel> inner, TraceOptions options);
+    TracingChannel(CardChannel& inner, TraceOptions options);
+    apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override;
+    Capabilities capabilities() const override { return inner_->capabilities(); }
+    Bytes atr() const override { return inner_->atr(); }
+    std::string description() const override { return inner_->description(); }
+
+private:
+    void init();
+    std::unique_ptr<CardChannel> owned_;
+    CardChannel* inner_;
+    TraceOptions options_;
+};
+
+}  // namespace docketcard::transport

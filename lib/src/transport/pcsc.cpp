@@ -1,0 +1,346 @@
+// PC/SC (pcsc-lite) readers, links and the reader monitor. Every SCard* return code goes through
+// check_pcsc()/pcsc_error() (pcsc_error.cpp).
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+
+#include <PCSC/reader.h>
+#include <PCSC/winscard.h>
+#include <fmt/core.h>
+
+#include "docketcard/transport/link.hpp"
+#include "docketcard/transport/pcsc_error.hpp"
+#include "docketcard/transport/sim.hpp"
+#include "docketcard/transport/trace.hpp"
+#include "pcsc_internal.hpp"
+
+namespace docketcard::transport {
+
+namespace {
+
+const char* const pnp_name = "\\\\?PnP?\\Notification";
+
+// Largest response pcsc-lite can return (MAX_BUFFER_SIZE_EXTENDED).
+constexpr std::size_t receive_buffer_size = 4 + 3 + 65536 + 2 + 2;
+
+/// An SCARDCONTEXT, released on destruction.
+class Context {
+public:
+    Context() { check_pcsc("connecting to the PC/SC service", SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx_)); }
+    ~Context() { SCardReleaseContext(ctx_); }
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+    SCARDCONTEXT get() const noexcept { return ctx_; }
+
+private:
+    SCARDCONTEXT ctx_ = 0;
+};
+
+std::vector<std::string> list_names(const Context& ctx) {
+    DWORD len = 0;
+    LONG rv = SCardListReaders(ctx.get(), nullptr, nullptr, &len);
+    if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
+    check_pcsc("listing the PC/SC readers", rv);
+    std::string buf(len, '\0');
+    rv = SCardListReaders(ctx.get(), nullptr, buf.data(), &len);
+    if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
+    check_pcsc("listing the PC/SC readers", rv);
+    std::vector<std::string> names;
+    for (std::size_t p = 0; p < buf.size() && buf[p] != '\0';) {
+        const std::size_t end = buf.find('\0', p);
+        names.push_back(buf.substr(p, end - p));
+        p = end + 1;
+    }
+    return names;
+}
+
+bool present(DWORD state) { return (state & SCARD_STATE_PRESENT) && !(state & SCARD_STATE_MUTE); }
+
+ReaderState to_state(const SCARD_READERSTATE& s) {
+    ReaderState r;
+    r.name = s.szReader;
+    r.card_present = present(s.dwEventState);
+    r.in_use = (s.dwEventState & SCARD_STATE_EXCLUSIVE) != 0;
+    if (r.card_present) r.atr.assign(s.rgbAtr, s.rgbAtr + std::min<DWORD>(s.cbAtr, sizeof s.rgbAtr));
+    return r;
+}
+
+DWORD to_dword(std::optional<std::chrono::milliseconds> timeout) {
+    if (!timeout) return INFINITE;
+    return static_cast<DWORD>(std::clamp<long long>(timeout->count(), 0, 0x7FFFFFFF));
+}
+
+std::vector<ReaderState> current_states(const Context& ctx, const std::vector<std::string>& names) {
+    if (names.empty()) return {};
+    std::vector<SCARD_READERSTATE> states(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        states[i] = {};
+        states[i].szReader = names[i].c_str();
+        states[i].dwCurrentState = SCARD_STATE_UNAWARE;
+    }
+    check_pcsc("reading the state of the PC/SC readers",
+               SCardGetStatusChange(ctx.get(), 0, states.data(), static_cast<DWORD>(states.size())));
+    std::vector<ReaderState> out;
+    for (const auto& s : states) out.push_back(to_state(s));
+    return out;
+}
+
+/// A connected card: the handle, inside a transaction for the whole life of the link.
+class PcscLink final : public ApduLink {
+public:
+    PcscLink(std::shared_ptr<Context> ctx, const std::string& reader, const ConnectOptions& options)
+        : ctx_(std::move(ctx)), reader_(reader) {
+        DWORD protocols = SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1;
+        if (options.protocol == ConnectOptions::Protocol::T1) protocols = SCARD_PROTOCOL_T1;
+        if (options.protocol == ConnectOptions::Protocol::T0) protocols = SCARD_PROTOCOL_T0;
+        const DWORD share = options.exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED;
+        check_pcsc(fmt::format("connecting to the card in reader '{}'", reader_),
+                   SCardConnect(ctx_->get(), reader_.c_str(), share, protocols, &handle_, &protocol_));
+        const LONG rv = SCardBeginTransaction(handle_);
+        if (rv != SCARD_S_SUCCESS) {
+            SCardDisconnect(handle_, SCARD_LEAVE_CARD);
+            throw pcsc_error(fmt::format("beginning a transaction with the card in reader '{}'", reader_), rv);
+        }
+        read_status();
+        caps_ = probe_capabilities();
+    }
+
+    ~PcscLink() override {
+        SCardEndTransaction(handle_, SCARD_LEAVE_CARD);
+        SCardDisconnect(handle_, SCARD_LEAVE_CARD);
+    }
+
+    Bytes exchange(ByteView command) override {
+        const SCARD_IO_REQUEST* pci = protocol_ == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+        Bytes rx(receive_buffer_size);
+        DWORD rx_len = static_cast<DWORD>(rx.size());
+        const LONG rv = SCardTransmit(handle_, pci, command.data(), static_cast<DWORD>(command.size()), nullptr,
+                                      rx.data(), &rx_len);
+        if (rv != SCARD_S_SUCCESS) {
+            std::string what = "a command";
+            try {
+                what = command_name(apdu::CommandApdu::parse(command));
+            } catch (const Error&) {
+            }
+            throw pcsc_error(fmt::format("sending {} to the card in reader '{}'", what, reader_), rv);
+        }
+        rx.resize(rx_len);
+        return rx;
+    }
+
+    Capabilities capabilities() const override { return caps_; }
+    Bytes atr() const override { return atr_; }
+    std::string description() const override { return fmt::format("reader '{}'", reader_); }
+
+private:
+    void read_status() {
+        char name[512];
+        DWORD name_len = sizeof name, state = 0, proto = 0;
+        BYTE atr[MAX_ATR_SIZE];
+        DWORD atr_len = sizeof atr;
+        check_pcsc(fmt::format("reading the status of the card in reader '{}'", reader_),
+                   SCardStatus(handle_, name, &name_len, &state, &proto, atr, &atr_len));
+        atr_.assign(atr, atr + atr_len);
+    }
+
+    // Reader side: the IFD's maximum message size (SCARD_ATTR_MAXINPUT, CCID dwMaxCCIDMessageLength,
+    // which includes the 10-byte CCID header). vpcd does not report it but carries any length,
+    // so a "Virtual PCD" reader is taken as extended-capable. Any other reader that does not report
+    // it gets short APDUs only.
+    Capabilities probe_capabilities() const {
+        Capabilities short_caps;
+        if (protocol_ != SCARD_PROTOCOL_T1) return short_caps;
+        AtrInfo info;
+        try {
+            info = parse_atr(atr_);
+        } catch (const ParseError&) {
+            return short_caps;
+        }
+        if (!info.extended_length) return short_caps;
+        std::size_t reader_max_data = 0;
+        BYTE buf[8] = {};
+        DWORD len = sizeof buf;
+        if (SCardGetAttrib(handle_, SCARD_ATTR_MAXINPUT, buf, &len) == SCARD_S_SUCCESS && len >= 4) {
+            std::uint32_t max_input = 0;
+            std::memcpy(&max_input, buf, 4);  // little-endian DWORD as the IFD handler stores it
+            const std::size_t overhead = 10 + 4 + 3 + 2;  // CCID header, APDU header, extended Lc, Le
+            if (max_input > overhead + 255) reader_max_data = std::min<std::size_t>(max_input - overhead, 65535);
+        } else if (reader_.find("Virtual PCD") != std::string::npos) {
+            reader_max_data = 65535;
+        }
+        if (reader_max_data <= 255) return short_caps;
+        Capabilities caps;
+        caps.extended_length = true;
+        caps.max_command_data = reader_max_data;
+        caps.max_response_data = std::min<std::size_t>(reader_max_data + 1, 65536);
+        return caps;
+    }
+
+    std::shared_ptr<Context> ctx_;
+    std::string reader_;
+    SCARDHANDLE handle_ = 0;
+    DWORD protocol_ = 0;
+    Bytes atr_;
+    Capabilities caps_;
+};
+
+class PcscReader final : public Reader {
+public:
+    PcscReader(std::shared_ptr<Context> ctx, std::string name) : ctx_(std::move(ctx)), name_(std::move(name)) {}
+
+    std::string name() const override { return name_; }
+
+    ReaderState state() override {
+        auto states = current_states(*ctx_, {name_});
+        return states.front();
+    }
+
+    WaitResult wait_for_card(std::optional<std::chrono::milliseconds> timeout) override { return wait(true, timeout); }
+    WaitResult wait_for_removal(std::optional<std::chrono::milliseconds> timeout) override { return wait(false, timeout); }
+
+    std::unique_ptr<CardChannel> connect(const ConnectOptions& options) override {
+        return std::make_unique<LinkChannel>(std::make_unique<PcscLink>(ctx_, name_, options));
+    }
+
+    void cancel() override { SCardCancel(ctx_->get()); }
+
+private:
+    WaitResult wait(bool want_card, std::optional<std::chrono::milliseconds> timeout) {
+        SCARD_READERSTATE s{};
+        s.szReader = name_.c_str();
+        s.dwCurrentState = SCARD_STATE_UNAWARE;
+        const std::string op = fmt::format("waiting for a card {} reader '{}'", want_card ? "in" : "to leave", name_);
+        check_pcsc(op, SCardGetStatusChange(ctx_->get(), 0, &s, 1));
+        const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+        while (true) {
+            if (s.dwEventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE)) {
+                throw pcsc_error(op, SCARD_E_READER_UNAVAILABLE);
+            }
+            if (present(s.dwEventState) == want_card) return WaitResult::Ready;
+            s.dwCurrentState = s.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+            std::optional<std::chrono::milliseconds> left;
+            if (deadline) {
+                left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+                if (left->count() <= 0) return WaitResult::Timeout;
+            }
+            const LONG rv = SCardGetStatusChange(ctx_->get(), to_dword(left), &s, 1);
+            if (rv == SCARD_E_TIMEOUT) return WaitResult::Timeout;
+            if (rv == SCARD_E_CANCELLED) return WaitResult::Cancelled;
+            check_pcsc(op, rv);
+        }
+    }
+
+    std::shared_ptr<Context> ctx_;
+    std::string name_;
+};
+
+}  // namespace
+
+namespace detail {
+
+std::unique_ptr<Reader> open_pcsc_reader(const std::string& choice) {
+    auto ctx = std::make_shared<Context>();
+    std::string name = select_reader(list_names(*ctx), choice);
+    return std::make_unique<PcscReader>(std::move(ctx), std::move(name));
+}
+
+}  // namespace detail
+
+std::vector<ReaderState> list_readers() {
+    Context ctx;
+    return current_states(ctx, list_names(ctx));
+}
+
+struct ReaderMonitor::Impl {
+    Context ctx;
+    std::vector<std::string> names;
+    std::map<std::string, DWORD> known;   // last event state per reader
+    std::vector<ReaderState> first;
+    DWORD pnp_state = 0;
+};
+
+ReaderMonitor::ReaderMonitor() : impl_(std::make_unique<Impl>()) {
+    impl_->names = list_names(impl_->ctx);
+    impl_->first = current_states(impl_->ctx, impl_->names);
+    for (std::size_t i = 0; i < impl_->names.size(); ++i) {
+        impl_->known[impl_->names[i]] = impl_->first[i].card_present ? SCARD_STATE_PRESENT : SCARD_STATE_EMPTY;
+    }
+    impl_->pnp_state = static_cast<DWORD>(impl_->names.size() << 16);
+}
+
+ReaderMonitor::~ReaderMonitor() = default;
+
+std::vector<ReaderState> ReaderMonitor::initial() const { return impl_->first; }
+
+void ReaderMonitor::cancel() { SCardCancel(impl_->ctx.get()); }
+
+std::optional<std::vector<ReaderEvent>> ReaderMonitor::wait(std::optional<std::chrono::milliseconds> timeout) {
+    Impl& m = *impl_;
+    const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+    while (true) {
+        std::vector<SCARD_READERSTATE> states(m.names.size() + 1);
+        for (std::size_t i = 0; i < m.names.size(); ++i) {
+            states[i] = {};
+            states[i].szReader = m.names[i].c_str();
+            states[i].dwCurrentState = m.known[m.names[i]];
+        }
+        states.back() = {};
+        states.back().szReader = pnp_name;
+        states.back().dwCurrentState = m.pnp_state;
+
+        std::optional<std::chrono::milliseconds> left;
+        if (deadline) {
+            left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+            if (left->count() < 0) left = std::chrono::milliseconds(0);
+        }
+        const LONG rv = SCardGetStatusChange(m.ctx.get(), to_dword(left), states.data(), static_cast<DWORD>(states.size()));
+        if (rv == SCARD_E_CANCELLED) return std::nullopt;
+        if (rv == SCARD_E_TIMEOUT) return std::vector<ReaderEvent>{};
+        check_pcsc("watching the PC/SC readers", rv);
+
+        std::vector<ReaderEvent> events;
+        for (std::size_t i = 0; i < m.names.size(); ++i) {
+            const SCARD_READERSTATE& s = states[i];
+            if (s.dwEventState & (SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE)) continue;  // handled by relist
+            const bool was = present(m.known[m.names[i]]);
+            const bool is = present(s.dwEventState);
+            if (is && !was) events.push_back({ReaderEvent::Kind::CardInserted, m.names[i], to_state(s).atr});
+            if (!is && was) events.push_back({ReaderEvent::Kind::CardRemoved, m.names[i], {}});
+            m.known[m.names[i]] = s.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+        }
+
+        // Readers coming and going: compare the list after every wakeup.
+        const std::vector<std::string> now = list_names(m.ctx);
+        for (const auto& old : m.names) {
+            if (std::find(now.begin(), now.end(), old) == now.end()) {
+                if (present(m.known[old])) events.push_back({ReaderEvent::Kind::CardRemoved, old, {}});
+                events.push_back({ReaderEvent::Kind::ReaderRemoved, old, {}});
+                m.known.erase(old);
+            }
+        }
+        std::vector<std::string> added;
+        for (const auto& n : now) {
+            if (std::find(m.names.begin(), m.names.end(), n) == m.names.end()) added.push_back(n);
+        }
+        if (!added.empty()) {
+            const auto st = current_states(m.ctx, added);
+            for (const auto& r : st) {
+                events.push_back({ReaderEvent::Kind::ReaderAdded, r.name, {}});
+                if (r.card_present) events.push_back({ReaderEvent::Kind::CardInserted, r.name, r.atr});
+                m.known[r.name] = r.card_present ? SCARD_STATE_PRESENT : SCARD_STATE_EMPTY;
+            }
+        }
+        const bool list_changed = now != m.names;
+        m.names = now;
+        // Keep the PnP entry in step with what pcsc-lite reports (reader count in the high word),
+        // so that the next wait blocks.
+        const DWORD pnp_event = states.back().dwEventState;
+        m.pnp_state = (!list_changed && (pnp_event & 0xFFFF0000)) ? (pnp_event & 0xFFFF0000)
+                                                                  : static_cast<DWORD>(now.size() << 16);
+        if (!events.empty()) return events;
+        if (deadline && std::chrono::steady_clock::now() >= *deadline) return events;
+    }
+}
+
+}  // namespace docketcard::transport

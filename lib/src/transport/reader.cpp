@@ -1,0 +1,176 @@
+#include "docketcard/transport/reader.hpp"
+
+#include <charconv>
+#include <mutex>
+#include <set>
+#include <system_error>
+
+#include <fmt/core.h>
+
+#include "docketcard/transport/sim.hpp"
+#include "docketcard/util/error.hpp"
+#include "pcsc_internal.hpp"
+
+namespace docketcard::transport {
+
+namespace {
+
+std::string reader_table(const std::vector<std::string>& readers) {
+    std::string out;
+    for (std::size_t i = 0; i < readers.size(); ++i) out += fmt::format("\n  {}: {}", i, readers[i]);
+    return out;
+}
+
+bool is_index(std::string_view s) {
+    return !s.empty() && s.size() <= 3 && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+ReaderSpec parse_reader(std::string_view text) {
+    ReaderSpec spec;
+    spec.text = std::string(text);
+    if (text.substr(0, 4) != "sim:") {
+        spec.kind = ReaderSpec::Kind::Pcsc;
+        spec.pcsc_choice = std::string(text);
+        return spec;
+    }
+    const std::string_view path = text.substr(4);
+    if (path.empty()) {
+        throw Error(ErrorKind::Usage, "reader 'sim:' names no card file: write sim:PATH (a card file) or sim:DIR/ "
+                                      "(a folder of cards)");
+    }
+    spec.kind = path.back() == '/' ? ReaderSpec::Kind::SimDir : ReaderSpec::Kind::SimFile;
+    spec.sim_path = std::filesystem::path(std::string(path));
+    return spec;
+}
+
+std::string select_reader(const std::vector<std::string>& readers, std::string_view choice) {
+    if (readers.empty()) {
+        throw Error(ErrorKind::Communication,
+                    "no PC/SC reader is connected. Plug in a reader (or start vpcd with docketcard-sim), or use a "
+                    "sim:PATH reader, which needs no PC/SC service.");
+    }
+    if (choice.empty()) {
+        if (readers.size() == 1) return readers.front();
+        throw Error(ErrorKind::Usage, fmt::format("{} PC/SC readers are connected; choose one with --reader (a name, "
+                                                  "a unique part of a name, or an index):{}",
+                                                  readers.size(), reader_table(readers)));
+    }
+    for (const auto& r : readers) {
+        if (r == choice) return r;
+    }
+    if (is_index(choice)) {
+        std::size_t index = 0;
+        std::from_chars(choice.data(), choice.data() + choice.size(), index);
+        if (index < readers.size()) return readers[index];
+        throw Error(ErrorKind::Communication, fmt::format("there is no PC/SC reader with index {}; the readers are:{}",
+                                                          index, reader_table(readers)));
+    }
+    std::vector<std::string> matches;
+    for (const auto& r : readers) {
+        if (r.find(choice) != std::string::npos) matches.push_back(r);
+    }
+    if (matches.size() == 1) return matches.front();
+    if (matches.empty()) {
+        throw Error(ErrorKind::Communication,
+                    fmt::format("no PC/SC reader matches '{}'; the readers are:{}", choice, reader_table(readers)));
+    }
+    throw Error(ErrorKind::Usage, fmt::format("reader '{}' is ambiguous: it matches {} readers; give more of the "
+                                              "name or an index:{}",
+                                              choice, matches.size(), reader_table(readers)));
+}
+
+const char* to_string(ReaderEvent::Kind kind) noexcept {
+    switch (kind) {
+        case ReaderEvent::Kind::ReaderAdded: return "reader-added";
+        case ReaderEvent::Kind::ReaderRemoved: return "reader-removed";
+        case ReaderEvent::Kind::CardInserted: return "card-inserted";
+        case ReaderEvent::Kind::CardRemoved: return "card-removed";
+    }
+    return "unknown";
+}
+
+namespace {
+
+std::mutex& handed_out_mutex() {
+    static std::mutex m;
+    return m;
+}
+std::set<std::filesystem::path>& handed_out() {
+    static std::set<std::filesystem::path> s;
+    return s;
+}
+
+}  // namespace
+
+SimCardFactory::SimCardFactory(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+std::filesystem::path SimCardFactory::next_card() {
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    if (ec) {
+        throw Error(ErrorKind::Communication,
+                    fmt::format("cannot create the sim card folder '{}': {}", dir_.string(), ec.message()));
+    }
+    const std::lock_guard lock(handed_out_mutex());
+    for (unsigned n = 1; n < 1000000; ++n) {
+        std::filesystem::path p = dir_ / fmt::format("card-{:06}.card", n);
+        if (handed_out().count(p) || std::filesystem::exists(p)) continue;
+        handed_out().insert(p);
+        return p;
+    }
+    throw Error(ErrorKind::Communication, fmt::format("the sim card folder '{}' is full", dir_.string()));
+}
+
+namespace {
+
+/// sim:PATH and sim:DIR/: the card is always "present"; connect() opens the card file.
+class SimReader final : public Reader {
+public:
+    explicit SimReader(ReaderSpec spec) : spec_(std::move(spec)) {
+        if (spec_.kind == ReaderSpec::Kind::SimDir) factory_.emplace(spec_.sim_path);
+    }
+
+    std::string name() const override { return spec_.text; }
+
+    ReaderState state() override {
+        ReaderState s;
+        s.name = spec_.text;
+        s.card_present = true;
+        if (spec_.kind == ReaderSpec::Kind::SimFile && std::filesystem::exists(spec_.sim_path)) {
+            try {
+                s.atr = applet::Card::open(spec_.sim_path)->atr();
+            } catch (const Error& e) {
+                if (e.kind() != ErrorKind::Communication) throw;
+                s.in_use = true;  // another process holds the card file
+            }
+        } else {
+            s.atr = applet::Card::in_memory()->atr();
+        }
+        return s;
+    }
+
+    WaitResult wait_for_card(std::optional<std::chrono::milliseconds>) override { return WaitResult::Ready; }
+    WaitResult wait_for_removal(std::optional<std::chrono::milliseconds>) override { return WaitResult::Ready; }
+
+    std::unique_ptr<CardChannel> connect(const ConnectOptions&) override {
+        const std::filesystem::path path = factory_ ? factory_->next_card() : spec_.sim_path;
+        return open_sim_channel(path);
+    }
+
+    void cancel() override {}
+
+private:
+    ReaderSpec spec_;
+    std::optional<SimCardFactory> factory_;
+};
+
+}  // namespace
+
+std::unique_ptr<Reader> open_reader(const ReaderSpec& spec) {
+    if (spec.kind == ReaderSpec::Kind::Pcsc) return detail::open_pcsc_reader(spec.pcsc_choice);
+    return std::make_unique<SimReader>(spec);
+}
+
+}  // namespace docketcard::transport
