@@ -157,3 +157,117 @@ inline ScpHost scp_for(Card& card) {
 }
 
 }  // namespace dc_test
+
+namespace dc_test {
+
+/// Host side of BAC (Doc 9303 Part 11 9.7) and its secure messaging (9.8), 3DES.
+class BacHost {
+public:
+    explicit BacHost(Card& card) : card_(card) {}
+
+    /// GET CHALLENGE + MUTUAL AUTHENTICATE with fixed RND.IFD / K.IFD; returns the MUTUAL
+    /// AUTHENTICATE status word.
+    std::uint16_t open(const std::string& mrz_info, const std::string& rnd_ifd_hex = "781723860C06C226",
+                       const std::string& k_ifd_hex = "0B795240CB7049B01C19B33E32804F0B") {
+        const auto seed = crypto::bac_seed(mrz_info);
+        const auto k_enc = crypto::icao_kdf_3des(view(seed), 1);
+        const auto k_mac = crypto::icao_kdf_3des(view(seed), 2);
+        const auto gc = apdu::ResponseApdu::parse(card_.process(from_hex("0084000008")));
+        if (!gc.ok()) return gc.sw.value();
+        const Bytes rnd_ifd = from_hex(rnd_ifd_hex), k_ifd = from_hex(k_ifd_hex);
+        const Bytes e_ifd = crypto::des3_cbc_encrypt(view(k_enc), Bytes(8, 0), concat({rnd_ifd, gc.data, k_ifd}));
+        const Bytes m_ifd = crypto::retail_mac(view(k_mac), crypto::pad_m2(e_ifd, 8));
+        const auto ma = apdu::ResponseApdu::parse(card_.process(
+            apdu::CommandApdu(0x00, 0x82, 0x00, 0x00, concat({e_ifd, m_ifd}), 40).encode()));
+        if (!ma.ok()) return ma.sw.value();
+        const Bytes r = crypto::des3_cbc_decrypt(view(k_enc), Bytes(8, 0), ByteView(ma.data).first(32));
+        Bytes seed2(16);
+        for (std::size_t i = 0; i < 16; ++i) seed2[i] = static_cast<std::uint8_t>(k_ifd[i] ^ r[16 + i]);
+        ks_enc_ = crypto::icao_kdf_3des(seed2, 1);
+        ks_mac_ = crypto::icao_kdf_3des(seed2, 2);
+        ssc_ = 0;
+        for (std::size_t i = 4; i < 8; ++i) ssc_ = (ssc_ << 8) | gc.data[i];
+        for (std::size_t i = 4; i < 8; ++i) ssc_ = (ssc_ << 8) | rnd_ifd[i];
+        return ma.sw.value();
+    }
+
+    /// Protects a plain command (CLA 00), sends it, checks the response MAC, decrypts.
+    apdu::ResponseApdu send(const apdu::CommandApdu& plain) {
+        const bool odd = plain.ins & 1;
+        Bytes dos;
+        if (!plain.data.empty()) {
+            Bytes v;
+            if (!odd) v.push_back(0x01);
+            append(v, crypto::des3_cbc_encrypt(view(ks_enc_), Bytes(8, 0), crypto::pad_m2(plain.data, 8)));
+            tlv::append(dos, odd ? 0x85 : 0x87, v);
+        }
+        if (plain.le) tlv::append(dos, 0x97, Bytes{static_cast<std::uint8_t>(*plain.le == 256 ? 0 : *plain.le)});
+        ++ssc_;
+        Bytes n = ssc();
+        append(n, crypto::pad_m2(Bytes{0x0C, plain.ins, plain.p1, plain.p2}, 8));
+        append(n, dos);
+        tlv::append(dos, 0x8E, crypto::retail_mac(view(ks_mac_), crypto::pad_m2(n, 8)));
+        const auto r = apdu::ResponseApdu::parse(
+            card_.process(apdu::CommandApdu(0x0C, plain.ins, plain.p1, plain.p2, dos, 256).encode()));
+        if (r.data.empty()) return r;
+        ++ssc_;
+        tlv::Reader rd(r.data);
+        Bytes k = ssc(), out;
+        apdu::ResponseApdu plain_r;
+        plain_r.sw = r.sw;
+        while (!rd.empty()) {
+            const auto o = rd.next();
+            if (o.tag == 0x8E) {
+                if (!equal_ct(crypto::retail_mac(view(ks_mac_), crypto::pad_m2(k, 8)), o.value)) {
+                    throw std::runtime_error("bad response MAC");
+                }
+                break;
+            }
+            append(k, o.raw);
+            if (o.tag == 0x87 || o.tag == 0x85) {
+                const ByteView c = o.tag == 0x87 ? o.value.subspan(1) : o.value;
+                plain_r.data = crypto::unpad_m2(crypto::des3_cbc_decrypt(view(ks_enc_), Bytes(8, 0), c));
+            }
+        }
+        return plain_r;
+    }
+    apdu::ResponseApdu send(const std::string& plain_hex) { return send(apdu::CommandApdu::parse(from_hex(plain_hex))); }
+
+private:
+    Bytes ssc() const {
+        Bytes b;
+        for (int s = 56; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(ssc_ >> s));
+        return b;
+    }
+    Card& card_;
+    SecureBytes ks_enc_, ks_mac_;
+    std::uint64_t ssc_ = 0;
+};
+
+/// PUT DATA 62 body for a BAC secret (JMRTD layout).
+inline std::string bac_secret_hex(const std::string& docno, const std::string& dob, const std::string& doe) {
+    const Bytes inner = concat({tlv::encode(0x04, to_bytes(docno)), tlv::encode(0x04, to_bytes(dob)),
+                                tlv::encode(0x04, to_bytes(doe))});
+    return to_hex(tlv::encode(0x62, inner));
+}
+
+/// Creates, selects and fully writes one EF inside an open SCP03 session (all 9000 expected).
+inline void write_ef(ScpHost& scp, std::uint16_t fid, const Bytes& content) {
+    Bytes create{0x63, 0x04};
+    put_u16(create, static_cast<std::uint16_t>(content.size()));
+    put_u16(create, fid);
+    if (scp.send(apdu::CommandApdu(0x80, 0xE0, 0, 0, create)).sw.value() != 0x9000) throw std::runtime_error("CREATE FILE");
+    Bytes f;
+    put_u16(f, fid);
+    if (scp.send(apdu::CommandApdu(0x80, 0xA4, 0x02, 0x0C, f)).sw.value() != 0x9000) throw std::runtime_error("SELECT");
+    for (std::size_t off = 0; off < content.size(); off += 200) {
+        const std::size_t n = std::min<std::size_t>(200, content.size() - off);
+        const Bytes part(content.begin() + static_cast<std::ptrdiff_t>(off), content.begin() + static_cast<std::ptrdiff_t>(off + n));
+        if (scp.send(apdu::CommandApdu(0x80, 0xD6, static_cast<std::uint8_t>(off >> 8), static_cast<std::uint8_t>(off), part))
+                .sw.value() != 0x9000) {
+            throw std::runtime_error("UPDATE BINARY");
+        }
+    }
+}
+
+}  // namespace dc_test
