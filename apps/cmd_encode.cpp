@@ -1,0 +1,231 @@
+// `docketcard encode`: validate holder records and write, for each valid holder, the exact bytes
+// of every LDS elementary file (ICAO Doc 9303 Part 10) with its signed EF.SOD, without a card.
+//
+// Each holder's folder OUT/<document_number>/ appears atomically: files are written into a
+// temporary folder next to it, then renamed (or atomically exchanged with an older folder of the
+// same name), so an interrupted run never leaves a half-written folder.
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <set>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "cli.hpp"
+#include "docketcard/crypto/crypto.hpp"
+#include "docketcard/lds/lds.hpp"
+#include "docketcard/pki/sod.hpp"
+#include "docketcard/record/mrz.hpp"
+#include "docketcard/record/record.hpp"
+#include "docketcard/util/error.hpp"
+
+namespace docketcard::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct EncodeOptions {
+    std::string record_file;
+    std::string keys_dir;
+    std::string out_dir;
+    std::string aa_public_key;
+    std::string issuing_authority = std::string(lds::default_issuing_authority);
+};
+
+struct FileInfo {
+    std::string name;
+    std::size_t size = 0;
+    std::string sha256;
+};
+
+struct Encoded {
+    std::string document_number;
+    fs::path dir;
+    std::vector<FileInfo> files;
+};
+
+Bytes read_binary(const fs::path& file, const char* what) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Error(ErrorKind::InvalidInput, fmt::format("cannot read {} {}", what, file.string()));
+    return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_file_synced(const fs::path& file, ByteView data) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(ErrorKind::InvalidInput, fmt::format("cannot create {}", file.string()));
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n <= 0) {
+            ::close(fd);
+            throw Error(ErrorKind::InvalidInput, fmt::format("cannot write {}", file.string()));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    const bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) throw Error(ErrorKind::InvalidInput, fmt::format("cannot flush {}", file.string()));
+}
+
+std::string file_label(std::uint16_t fid) {
+    if (fid == lds::fid_com) return "COM";
+    if (fid == lds::fid_sod) return "SOD";
+    return lds::file_name(fid);
+}
+
+std::string utc(std::time_t t) {
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+// Moves the finished temporary folder to its final name; an existing folder of that name is
+// exchanged atomically (renameat2 RENAME_EXCHANGE) and then removed.
+void publish(const fs::path& tmp, const fs::path& final_dir) {
+    if (::rename(tmp.c_str(), final_dir.c_str()) == 0) return;
+    if (errno != ENOTEMPTY && errno != EEXIST)
+        throw Error(ErrorKind::InvalidInput, fmt::format("cannot create {}: {}", final_dir.string(), std::strerror(errno)));
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) != 0)
+        throw Error(ErrorKind::InvalidInput, fmt::format("cannot replace {}: {}", final_dir.string(), std::strerror(errno)));
+    fs::remove_all(tmp);
+}
+
+Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
+                   const lds::EncodeOptions& options, const fs::path& out_dir) {
+    lds::Lds files = lds::encode_holder(holder, options);
+    files.set(lds::fid_sod, pki::sign_sod(files.data_group_bytes(), signer));
+    const auto sod = pki::parse_sod(files.get(lds::fid_sod));
+    const auto td1 = mrz::make_td1(holder);
+
+    Encoded result{holder.document_number, out_dir / holder.document_number, {}};
+    const fs::path tmp = out_dir / fmt::format(".{}.tmp-{}", holder.document_number, to_hex(crypto::random_bytes(4)));
+    fs::create_directories(tmp);
+    try {
+        std::string summary = fmt::format("docketcard encode: document {}\n\nMRZ (TD1):\n", holder.document_number);
+        for (const auto& line : td1.lines) summary += "  " + line + "\n";
+        summary += "\nfiles:\n";
+        // Files in card order: EF.COM, DGs ascending, EF.SOD.
+        std::vector<std::uint16_t> order{lds::fid_com};
+        for (int dg : files.data_groups()) order.push_back(lds::dg_file_id(dg));
+        order.push_back(lds::fid_sod);
+        for (std::uint16_t fid : order) {
+            const Bytes& bytes = files.get(fid);
+            FileInfo info{file_label(fid) + ".bin", bytes.size(), to_hex(crypto::sha256(bytes))};
+            write_file_synced(tmp / info.name, bytes);
+            summary += fmt::format("  {:<9} {:>6} bytes  sha256 {}\n", info.name, info.size, info.sha256);
+            result.files.push_back(std::move(info));
+        }
+        summary += fmt::format("\nsigner: {}\n", signer.subject);
+        if (sod.signing_time) summary += fmt::format("signing time: {}\n", utc(*sod.signing_time));
+        write_file_synced(tmp / "summary.txt", to_bytes(summary));
+        publish(tmp, result.dir);
+    } catch (...) {
+        std::error_code ec;
+        fs::remove_all(tmp, ec);
+        throw;
+    }
+    return result;
+}
+
+int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
+    const auto signer = pki::load_document_signer(o.keys_dir);
+    lds::EncodeOptions lds_options;
+    lds_options.issuing_authority = o.issuing_authority;
+    if (!o.aa_public_key.empty()) {
+        Bytes spki = read_binary(o.aa_public_key, "AA public key");
+        try {
+            crypto::spki_to_point(spki);
+        } catch (const Error& e) {
+            throw Error(ErrorKind::InvalidInput,
+                        fmt::format("{} is not a DER P-256 SubjectPublicKeyInfo: {}", o.aa_public_key, e.what()));
+        }
+        lds_options.aa_public_key_spki = std::move(spki);
+    }
+    const auto loaded = record::load_records(o.record_file);
+    fs::create_directories(o.out_dir);
+
+    std::vector<Encoded> encoded;
+    std::vector<record::Rejected> rejected = loaded.rejected;
+    std::set<std::string> seen;
+    for (const auto& holder : loaded.records) {
+        if (!seen.insert(holder.document_number).second) {
+            rejected.push_back({holder.source_file, holder.source_line, holder.document_number,
+                                {{holder.source_file, holder.source_line, "document_number",
+                                  "appears in an earlier record of this run; each card needs its own number"}}});
+            continue;
+        }
+        try {
+            encoded.push_back(encode_one(holder, signer, lds_options, o.out_dir));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::InvalidInput) throw;
+            rejected.push_back({holder.source_file, holder.source_line, holder.document_number,
+                                {{holder.source_file, holder.source_line, "", e.what()}}});
+        }
+    }
+
+    for (const auto& r : rejected)
+        for (const auto& p : r.problems) fmt::print(stderr, "{}\n", p.to_string());
+
+    const bool ok = rejected.empty();
+    if (g.json) {
+        nlohmann::json doc{{"ok", ok}, {"encoded", nlohmann::json::array()}, {"rejected", nlohmann::json::array()}};
+        for (const auto& e : encoded) {
+            nlohmann::json files = nlohmann::json::object();
+            for (const auto& f : e.files) files[f.name] = {{"size", f.size}, {"sha256", f.sha256}};
+            doc["encoded"].push_back({{"document_number", e.document_number}, {"dir", e.dir.string()}, {"files", files}});
+        }
+        for (const auto& r : rejected) {
+            nlohmann::json problems = nlohmann::json::array();
+            for (const auto& p : r.problems) problems.push_back({{"field", p.field}, {"message", p.message}, {"line", p.line}});
+            doc["rejected"].push_back(
+                {{"file", r.file}, {"line", r.line}, {"document_number", r.document_number}, {"problems", problems}});
+        }
+        print_json(doc);
+    } else {
+        fmt::print("{:<12} {:>5} {:>8}  {}\n", "DOCUMENT", "FILES", "BYTES", "FOLDER");
+        for (const auto& e : encoded) {
+            std::size_t total = 0;
+            for (const auto& f : e.files) total += f.size;
+            fmt::print("{:<12} {:>5} {:>8}  {}\n", e.document_number, e.files.size(), total, e.dir.string());
+        }
+        fmt::print("encoded {} of {} records; {} rejected{}\n", encoded.size(), encoded.size() + rejected.size(),
+                   rejected.size(), ok ? "" : " (problems on stderr)");
+    }
+    return ok ? exit_code::ok : exit_code::invalid_input;
+}
+
+void register_encode(CLI::App& app, GlobalOptions& globals, Action& run) {
+    auto options = std::make_shared<EncodeOptions>();
+    CLI::App* sub = app.add_subcommand(
+        "encode", "Validate holder records and write each holder's LDS files (EF.COM, DG1-DG13, EF.SOD) to a folder");
+    sub->add_option("--record", options->record_file, "Holder record file (.json, .jsonl or .csv)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    sub->add_option("--keys", options->keys_dir, "Folder with document-signer.pem and document-signer.key")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    sub->add_option("--out", options->out_dir, "Output folder; one sub-folder per holder (document number)")->required();
+    sub->add_option("--aa-public-key", options->aa_public_key,
+                    "DER SubjectPublicKeyInfo of the card's Active Authentication key: adds DG14 and DG15")
+        ->check(CLI::ExistingFile);
+    sub->add_option("--issuing-authority", options->issuing_authority, "Issuing authority written in DG12")
+        ->capture_default_str();
+    add_common_flags(*sub, globals);
+    sub->footer("Exit status: 0 when every record was encoded; 3 when any record was rejected (the valid ones are "
+                "still written) or an input file is unusable.");
+    sub->callback([options, &globals, &run] { run = [options, &globals] { return run_encode(*options, globals); }; });
+}
+
+}  // namespace
+
+DOCKETCARD_COMMAND(register_encode);
+
+}  // namespace docketcard::app
