@@ -1,5 +1,5 @@
 // Reading a transparent elementary file (ISO/IEC 7816-4 11.2.3 READ BINARY) the way an inspection
-// system reads LDS files (ICAO Doc 9303 Part 10 3.x / Part 11 D.4): SELECT the EF, read its TLV
+// system reads LDS files (ICAO Doc 9303 Part 10 clause 4, worked example Part 11 D.4): SELECT the EF, read its TLV
 // header to learn the length, then read the rest in chunks sized by the channel's capabilities.
 // Works through any transport::CardChannel: a BAC SecureChannel, an Scp03Session (read-back) or
 // a plain channel.
