@@ -1,0 +1,32 @@
+#!/bin/sh
+# Builds the libFuzzer targets with clang (AddressSanitizer, libraries instrumented too) into
+# build-fuzz/ and runs each for SECONDS seconds (default 30), starting from the committed corpus.
+# New inputs go to build-fuzz/corpus/<target>/; crashes to build-fuzz/crashes/<target>/.
+# Usage: tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_tlv fuzz_apdu fuzz_record_csv fuzz_record_json)
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+seconds=${1:-30}
+[ $# -gt 0 ] && shift
+targets=${*:-"fuzz_tlv fuzz_apdu fuzz_record_csv fuzz_record_json"}
+build="$root/build-fuzz"
+
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DDOCKETCARD_FUZZ=ON -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address" >/dev/null
+# shellcheck disable=SC2086
+cmake --build "$build" -j2 --target $targets
+
+status=0
+for t in $targets; do
+    mkdir -p "$build/corpus/$t" "$build/crashes/$t"
+    echo "== $t: ${seconds}s"
+    if ! "$build/bin/$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$build/crashes/$t/" -print_final_stats=1 \
+        "$build/corpus/$t" "$root/tests/fuzz/corpus/$t" 2>"$build/$t.log"; then
+        echo "!! $t found a problem; see $build/$t.log and $build/crashes/$t/"
+        tail -n 40 "$build/$t.log"
+        status=1
+    else
+        grep -E "stat::number_of_executed_units|cov:" "$build/$t.log" | tail -n 2
+    fi
+done
+exit $status
