@@ -145,8 +145,9 @@ private:
     }
 
     // Reader side: the IFD's maximum message size (SCARD_ATTR_MAXINPUT, CCID dwMaxCCIDMessageLength,
-    // which includes the 10-byte CCID header). vpcd does not report it but carries any length,
-    // so a "Virtual PCD" reader is taken as extended-capable. Any other reader that does not report
+    // which includes the 10-byte CCID header). vpcd answers SCARD_E_UNSUPPORTED_FEATURE (probed with
+    // pcsc-lite 1.9.9 / vsmartcard-vpcd) but carries any length (a 1007-byte extended command went
+    // through), so a "Virtual PCD" reader is taken as extended-capable. Any other reader that does not report
     // it gets short APDUs only.
     Capabilities probe_capabilities() const {
         Capabilities short_caps;

@@ -80,7 +80,10 @@ const std::array<Entry, 40> table{{
     {SCARD_E_NO_SERVICE, {"SCARD_E_NO_SERVICE", "the PC/SC service (pcscd) is not running", restart_service, comm}},
     {SCARD_E_SERVICE_STOPPED, {"SCARD_E_SERVICE_STOPPED", "the PC/SC service (pcscd) stopped", restart_service,
                                comm}},
-    {SCARD_E_UNEXPECTED, {"SCARD_E_UNEXPECTED", "an unexpected card error occurred", "Retry.", comm}},
+    // pcsc-lite gives SCARD_E_UNEXPECTED and SCARD_E_UNSUPPORTED_FEATURE the same value and only
+    // ever returns the latter.
+    {SCARD_E_UNSUPPORTED_FEATURE, {"SCARD_E_UNSUPPORTED_FEATURE", "the reader driver does not support this feature",
+                                   "", comm}},
     {SCARD_E_NO_READERS_AVAILABLE, {"SCARD_E_NO_READERS_AVAILABLE", "no reader is connected",
                                     "Plug in a reader (or start vpcd/docketcard-sim), or use a sim:PATH reader.",
                                     comm}},
