@@ -3,6 +3,7 @@
 #include <array>
 
 #include "docketcard/crypto/crypto.hpp"
+#include "docketcard/util/error.hpp"
 
 namespace docketcard::journal {
 
@@ -48,6 +49,16 @@ bool is_in_progress(State s) noexcept {
 
 bool is_live(State s) noexcept {
     return is_in_progress(s) || s == State::Verified;
+}
+
+ResumeStep resume_step(const Attempt& attempt, std::string_view current_record_digest) {
+    if (!is_in_progress(attempt.state)) {
+        throw Error(ErrorKind::Internal, "attempt " + std::to_string(attempt.id) + " is " + to_string(attempt.state) +
+                                             ", not in progress: there is nothing to resume");
+    }
+    if (!attempt.card_serial) return ResumeStep::SpoilUnread;
+    if (attempt.record_digest != current_record_digest) return ResumeStep::SpoilOutdated;
+    return ResumeStep::IdentifyCard;
 }
 
 std::string record_digest(ByteView canonical_record) {

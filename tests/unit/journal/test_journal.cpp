@@ -435,6 +435,22 @@ TEST_CASE("resume queries return attempts in progress with their serials", "[jou
     CHECK(j->claim_refusal("D3", false) == std::nullopt);
 }
 
+TEST_CASE("resume_step applies the resume rules", "[journal]") {
+    Attempt a;
+    a.id = 7;
+    a.record_digest = "AA";
+    a.state = State::Writing;
+    CHECK(resume_step(a, "AA") == ResumeStep::SpoilUnread);
+    a.card_serial = "0011";
+    CHECK(resume_step(a, "AA") == ResumeStep::IdentifyCard);
+    CHECK(resume_step(a, "BB") == ResumeStep::SpoilOutdated);
+    a.state = State::Locked;
+    CHECK(resume_step(a, "AA") == ResumeStep::IdentifyCard);
+    a.state = State::Verified;
+    CHECK(message_of([&] { resume_step(a, "AA"); }, ErrorKind::Internal) ==
+          "attempt 7 is verified, not in progress: there is nothing to resume");
+}
+
 TEST_CASE("a read-only journal reads while a batch runs and refuses changes", "[journal]") {
     TempDir dir;
     const auto path = dir / "j.db";

@@ -135,6 +135,17 @@ struct Summary {
     std::int64_t attempts = 0;
 };
 
+/// What a resuming batch does with an attempt found in progress (docs/journal.md, "Resume").
+enum class ResumeStep {
+    SpoilUnread,     ///< writing without a card serial: the card got no data; spoil, claim again
+    SpoilOutdated,   ///< the record changed since the attempt began: spoil, never lock old data
+    IdentifyCard,    ///< ask for the card with this serial, then finish it or spoil it
+};
+
+/// The resume rule for an in-progress attempt, given the record's current digest.
+/// Throws Error(Internal) for an attempt that is not in progress.
+ResumeStep resume_step(const Attempt& attempt, std::string_view current_record_digest);
+
 /// SHA-256 (FIPS 180-4) of a canonical record encoding, as 64 upper-case hex digits: detects a
 /// changed record for the same document number.
 std::string record_digest(ByteView canonical_record);
