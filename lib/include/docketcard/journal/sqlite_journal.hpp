@@ -4,6 +4,7 @@
 // and survives SIGKILL and power loss. One batch at a time: a batch holds an exclusive flock(2)
 // on "PATH.lock" for its lifetime; the kernel releases it when the process dies, SIGKILL
 // included. Readers (the `journal` command) open the database read-only while a batch runs.
+// A journal object is not thread-safe: use it from one thread (the batch's coordinator).
 #pragma once
 
 #include <filesystem>
