@@ -117,4 +117,18 @@ apdu::ResponseApdu TracingChannel::transmit(const apdu::CommandApdu& command) {
     return r;
 }
 
+std::unique_ptr<CardChannel> trace_wire(std::unique_ptr<CardChannel> channel, int verbosity) {
+    if (verbosity < 1) return channel;
+    TraceOptions o;
+    o.level = TraceLevel::Wire;
+    return std::make_unique<TracingChannel>(std::move(channel), std::move(o));
+}
+
+std::unique_ptr<CardChannel> trace_plain(CardChannel& sm_channel, int verbosity) {
+    if (verbosity < 2) return nullptr;
+    TraceOptions o;
+    o.level = TraceLevel::Plain;
+    return std::make_unique<TracingChannel>(sm_channel, std::move(o));
+}
+
 }  // namespace docketcard::transport

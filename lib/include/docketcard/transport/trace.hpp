@@ -71,4 +71,11 @@ private:
     TraceOptions options_;
 };
 
+/// What the CLI's -v count asks for: the wire trace from 1 (-v), the plain trace from 2 (-vv).
+/// Returns `channel` traced at the wire level to stderr when verbosity >= 1, unchanged otherwise.
+std::unique_ptr<CardChannel> trace_wire(std::unique_ptr<CardChannel> channel, int verbosity);
+/// Returns `sm_channel` (a secure messaging channel, which must outlive the result) traced at the
+/// plain level to stderr when verbosity >= 2, or nullptr when no plain trace is wanted.
+std::unique_ptr<CardChannel> trace_plain(CardChannel& sm_channel, int verbosity);
+
 }  // namespace docketcard::transport
