@@ -1,0 +1,255 @@
+// docketcard-sim: the emulated Secure Docket Card as a virtual card behind a vpcd reader slot,
+// so that real pcscd clients see it (docs/sim.md). The card is the TCP client of vpcd; each
+// message is a 2-byte big-endian length and a payload: one control byte (00 off, 01 on, 02 reset,
+// 04 get ATR) or a command APDU.
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "docketcard/applet/card.hpp"
+#include "docketcard/util/error.hpp"
+
+namespace {
+
+using namespace docketcard;
+
+// Exit codes (docs/sim.md).
+constexpr int kExitOk = 0;         // stopped by SIGTERM/SIGINT
+constexpr int kExitFailure = 1;    // unexpected error
+constexpr int kExitUsage = 2;      // bad command line
+constexpr int kExitTorn = 3;       // --tear-after reached: the card was pulled
+constexpr int kExitCardFile = 4;   // card file corrupt, locked by another process, or bad key file
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) { g_stop = true; }
+
+struct Options {
+    std::string vpcd = "127.0.0.1:35963";
+    std::string card_file;
+    std::optional<std::uint64_t> tear_after;
+    std::string tear_mode = "applied";
+    std::string keys_dir;
+    bool verbose = false;
+};
+
+// Waits until `fd` is readable, or the stop flag is set; false on stop.
+bool wait_readable(int fd) {
+    while (!g_stop) {
+        pollfd p{fd, POLLIN, 0};
+        const int rc = ::poll(&p, 1, 200);
+        if (rc > 0) return true;
+        if (rc < 0 && errno != EINTR) return false;
+    }
+    return false;
+}
+
+// Reads exactly n bytes; false when the peer closed or on stop.
+bool read_exact(int fd, std::uint8_t* out, std::size_t n) {
+    std::size_t done = 0;
+    while (done < n) {
+        if (!wait_readable(fd)) return false;
+        const ssize_t r = ::recv(fd, out + done, n - done, 0);
+        if (r == 0) return false;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        done += static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+bool send_message(int fd, ByteView payload) {
+    Bytes msg;
+    put_u16(msg, static_cast<std::uint16_t>(payload.size()));
+    append(msg, payload);
+    std::size_t done = 0;
+    while (done < msg.size()) {
+        const ssize_t r = ::send(fd, msg.data() + done, msg.size() - done, MSG_NOSIGNAL);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        done += static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+int connect_once(const std::string& host, const std::string& port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return -1;
+    int fd = -1;
+    for (addrinfo* a = res; a; a = a->ai_next) {
+        fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+        ::close(fd);
+        fd = -1;
+    }
+    ::freeaddrinfo(res);
+    if (fd >= 0) {
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    return fd;
+}
+
+// What -v may show of a command: secrets (PUT DATA 62 in any form) and everything inside SCP03
+// are reduced to their header and length.
+std::string describe_command(ByteView apdu) {
+    if (apdu.size() < 4) return to_hex(apdu);
+    const std::uint8_t cla = apdu[0], ins = apdu[1], p2 = apdu[3];
+    const bool scp = (cla & ~0x10) == 0x84;
+    const bool bac_secret = ins == 0xDA && p2 == 0x62;
+    if (scp || bac_secret) {
+        return fmt::format("{} [{} bytes after the header, not shown]", to_hex(apdu.first(4)), apdu.size() - 4);
+    }
+    return to_hex(apdu);
+}
+
+std::string describe_response(ByteView command, ByteView resp) {
+    const bool scp = command.size() >= 1 && (command[0] & ~0x10) == 0x84;
+    if (scp && resp.size() > 2) {
+        return fmt::format("[{} data bytes, not shown] {}", resp.size() - 2, to_hex(resp.last(2)));
+    }
+    return to_hex(resp);
+}
+
+// Serves one vpcd connection; returns an exit code, or nullopt when vpcd went away (reconnect).
+std::optional<int> serve(int fd, applet::Card& card, bool verbose) {
+    for (;;) {
+        std::uint8_t len_b[2];
+        if (!read_exact(fd, len_b, 2)) return g_stop ? std::optional<int>(kExitOk) : std::nullopt;
+        const std::size_t len = static_cast<std::size_t>((len_b[0] << 8) | len_b[1]);
+        Bytes payload(len);
+        if (len > 0 && !read_exact(fd, payload.data(), len)) return g_stop ? std::optional<int>(kExitOk) : std::nullopt;
+        if (len == 1) {
+            switch (payload[0]) {
+                case 0x00:
+                case 0x01:
+                case 0x02:
+                    if (verbose) std::cerr << fmt::format("sim: {}\n", payload[0] == 0 ? "power off" : payload[0] == 1 ? "power on" : "reset");
+                    try {
+                        card.reset();
+                    } catch (const applet::CardTorn&) {
+                        return kExitTorn;
+                    }
+                    break;
+                case 0x04: {
+                    const Bytes atr = card.atr();
+                    if (verbose) std::cerr << "sim: ATR " << to_hex(atr) << "\n";
+                    if (!send_message(fd, atr)) return std::nullopt;
+                    break;
+                }
+                default:
+                    if (verbose) std::cerr << fmt::format("sim: unknown control byte {:02X} ignored\n", payload[0]);
+                    break;
+            }
+            continue;
+        }
+        if (verbose) std::cerr << "sim: > " << describe_command(payload) << "\n";
+        Bytes resp;
+        try {
+            resp = card.process(payload);
+        } catch (const applet::CardTorn&) {
+            if (verbose) std::cerr << "sim: card torn after " << card.commands_processed() << " command(s)\n";
+            return kExitTorn;
+        }
+        if (verbose) std::cerr << "sim: < " << describe_response(payload, resp) << "\n";
+        if (!send_message(fd, resp)) return std::nullopt;
+    }
+}
+
+int run(const Options& o) {
+    const auto colon = o.vpcd.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == o.vpcd.size()) {
+        std::cerr << "docketcard-sim: --vpcd must be HOST:PORT\n";
+        return kExitUsage;
+    }
+    const std::string host = o.vpcd.substr(0, colon), port = o.vpcd.substr(colon + 1);
+
+    applet::CardOptions options;
+    options.tear_after = o.tear_after;
+    options.tear_mode = o.tear_mode == "lost" ? applet::TearMode::Lost : applet::TearMode::Applied;
+    std::unique_ptr<applet::Card> card;
+    try {
+        if (!o.keys_dir.empty()) options.factory = applet::FactoryKeys::from_file(std::filesystem::path(o.keys_dir) / "scp03-master.txt");
+        card = applet::Card::open(o.card_file, options);
+    } catch (const Error& e) {
+        std::cerr << "docketcard-sim: " << e.what() << "\n";
+        return kExitCardFile;
+    }
+    std::cerr << fmt::format("docketcard-sim: card {} from {}, vpcd {}\n", card->serial_hex(), o.card_file, o.vpcd);
+
+    bool announced = false;
+    while (!g_stop) {
+        const int fd = connect_once(host, port);
+        if (fd < 0) {
+            if (!announced && o.verbose) std::cerr << "sim: waiting for vpcd at " << o.vpcd << "\n";
+            announced = true;
+            for (int i = 0; i < 5 && !g_stop; ++i) ::usleep(100 * 1000);
+            continue;
+        }
+        if (o.verbose) std::cerr << "sim: connected to vpcd (card inserted)\n";
+        announced = false;
+        card->reset();
+        const auto rc = serve(fd, *card, o.verbose);
+        ::close(fd);
+        if (rc) return *rc;
+        if (o.verbose) std::cerr << "sim: vpcd closed the connection; reconnecting\n";
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"docketcard-sim: an emulated Secure Docket Card for a vpcd reader slot (docs/sim.md)"};
+    Options o;
+    app.add_option("--vpcd", o.vpcd, "vpcd address HOST:PORT")->capture_default_str();
+    app.add_option("--card-file", o.card_file, "card file (created blank when missing; same file = same card)")->required();
+    app.add_option("--tear-after", o.tear_after, "pull the card after N command APDUs (exit code 3)");
+    app.add_option("--tear-mode", o.tear_mode, "fate of the N-th command: applied or lost")
+        ->check(CLI::IsMember({"applied", "lost"}))
+        ->capture_default_str();
+    app.add_option("--keys", o.keys_dir, "directory holding scp03-master.txt for new cards (default: the sample keys)");
+    app.add_flag("-v,--verbose", o.verbose, "log APDUs to stderr (secrets and SCP03 data as lengths only)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : kExitUsage;
+    }
+
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGINT, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    try {
+        return run(o);
+    } catch (const std::exception& e) {
+        std::cerr << "docketcard-sim: " << e.what() << "\n";
+        return kExitFailure;
+    }
+}
