@@ -49,7 +49,7 @@ TEST_CASE("SL 11 is refused without the test hook; 03, 13, 33 accepted", "[apple
     auto scp = scp_for(*card);
     CHECK(scp.open(0x11) == 0x6A86);
     CHECK(scp.open(0x01) == 0x6A86);
-    for (std::uint8_t sl : {0x03, 0x13, 0x33}) {
+    for (const std::uint8_t sl : {std::uint8_t{0x03}, std::uint8_t{0x13}, std::uint8_t{0x33}}) {
         CHECK(scp.open(sl) == 0x9000);
         CHECK(scp.card_cryptogram_ok);
         const auto r = scp.send("80CA006600");
