@@ -4,13 +4,17 @@
 // (Part 11 6.1), plus our own checks: the card is locked and its data matches the holder record.
 #pragma once
 
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "docketcard/record/record.hpp"
+#include "docketcard/sm/random.hpp"
 #include "docketcard/transport/channel.hpp"
 #include "docketcard/util/bytes.hpp"
 
@@ -33,7 +37,17 @@ struct Result {
     std::string full_name;                  ///< DG11, UTF-8
     Bytes photo;                            ///< the image inside DG2
     std::string photo_mime;                 ///< image/jpeg or image/jp2
+    std::uint16_t photo_width = 0;          ///< from the ISO/IEC 19794-5 image information
+    std::uint16_t photo_height = 0;
+    /// The holder data as the chip holds it (DG1, DG11, DG12, DG13), as label/value pairs in
+    /// display order, for reports. Values are card data: escape them before putting them in markup.
+    std::vector<std::pair<std::string, std::string>> holder;
+    std::time_t verified_at = 0;            ///< when the verification ran (UTC seconds)
+    std::string card_description;           ///< the channel the card was read through
+    /// True when there is at least one check and every check passed.
     bool ok() const noexcept;
+    /// The check with this id, or nullptr.
+    const Check* find(std::string_view id) const noexcept;
 };
 
 /// The key for BAC: from a record, or the three MRZ fields given on the command line.
@@ -48,13 +62,45 @@ struct Options {
     std::optional<record::HolderRecord> record; ///< compare every field against it
     std::optional<MrzKey> mrz_key;              ///< used when no record is given
     bool require_locked = true;
+    /// RND.IFD and K.IFD of BAC (Part 11 9.7.4) and the Active Authentication challenge (Part 11
+    /// 6.1), asked in that order; sm::system_random() when empty. Tests inject fixed bytes to
+    /// replay the Part 11 Appendix D exchange.
+    sm::RandomSource random;
+    /// The time at which certificate validity is judged; the current time when unset.
+    std::optional<std::time_t> now;
 };
+
+/// The BAC "MRZ information" (Doc 9303 Part 11 9.7.1.1 and D.2): document number (padded with
+/// `<` to 9 characters; a longer number is used whole), date of birth and date of expiry, each
+/// followed by its check digit (Part 3 4.9). Dates may be YYMMDD or YYYY-MM-DD. Throws
+/// Error(InvalidInput) naming the field (never echoing a value) when a field is malformed.
+std::string mrz_information(const MrzKey& key);
+
+/// A date given as YYMMDD or YYYY-MM-DD, as the YYMMDD of the MRZ (Doc 9303 Part 3 4.6). Throws
+/// Error(InvalidInput) naming `field` otherwise.
+std::string to_yymmdd(std::string_view date, std::string_view field);
 
 /// Runs every check and returns them all; throws only when the card cannot be read at all
 /// (Error Communication) or BAC fails (Error CardRefused).
+///
+/// SELECT of the eMRTD application (Part 10 3.1), BAC (Part 11 9.7) with the MRZ information of
+/// options.record (mrz::make_td1) or options.mrz_key, EF.COM and every file it lists plus EF.SOD
+/// read under secure messaging (Part 11 9.8), then the checks, in this order and with these ids:
+///   bac, com, dg<N>-read (each DG listed, read and well-formed), sod-read, sod-signature,
+///   ds-chain, ds-validity, sod-dg-set, dg<N>-hash (each DG in EF.SOD or read),
+///   active-authentication (Part 11 6.1, fresh challenge), locked (GET DATA 66 under SM),
+///   and with a record: mrz, names, dates, docket, photo.
+/// Throws Error(InvalidInput) when the CSCA file cannot be read or no MRZ data is given, and
+/// CardError(CardRefused) when the card has no eMRTD application or refuses BAC.
 Result verify_card(transport::CardChannel& card, const Options& options);
 
-/// One self-contained HTML page: the chip's photo beside the holder data and every check.
+/// One self-contained HTML5 page (inline CSS, the photo as a data: URI; no external resource):
+/// the overall verdict, card serial and time, the chip's photo beside the holder data, and every
+/// check with a PASS/FAIL badge. All card and record text is HTML-escaped.
 std::string render_html(const Result& result);
+
+/// `text` with & < > " ' replaced by character references (HTML5 13.1.2.6), safe in element
+/// content and quoted attribute values.
+std::string html_escape(std::string_view text);
 
 }  // namespace docketcard::verify

@@ -1,0 +1,579 @@
+#include "docketcard/verify/verify.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "docketcard/apdu/apdu.hpp"
+#include "docketcard/crypto/crypto.hpp"
+#include "docketcard/lds/lds.hpp"
+#include "docketcard/pki/sod.hpp"
+#include "docketcard/record/mrz.hpp"
+#include "docketcard/sm/active_auth.hpp"
+#include "docketcard/sm/bac.hpp"
+#include "docketcard/sm/read.hpp"
+#include "docketcard/tlv/tlv.hpp"
+#include "docketcard/util/error.hpp"
+
+namespace docketcard::verify {
+
+namespace {
+
+const Bytes kEmrtdAid = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
+
+// Errors that mean "this step failed, go on with the next": anything but a lost card.
+bool recoverable(const Error& e) { return e.kind() != ErrorKind::Communication; }
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string dg_list(const std::vector<int>& dgs) {
+    std::string out;
+    for (int dg : dgs) out += (out.empty() ? "DG" : ", DG") + std::to_string(dg);
+    return out.empty() ? "no data groups" : out;
+}
+
+// What was read from one file: its bytes, or why it could not be read.
+struct FileRead {
+    std::optional<Bytes> bytes;
+    std::string error;
+};
+
+FileRead read_file(transport::CardChannel& sm, std::uint16_t fid) {
+    FileRead r;
+    try {
+        r.bytes = sm::read_ef(sm, fid);
+    } catch (const Error& e) {
+        if (!recoverable(e)) throw;
+        r.error = e.what();
+    }
+    return r;
+}
+
+const char* state_name(std::uint8_t state) {
+    switch (state) {
+        case 0x01: return "BLANK";
+        case 0x03: return "PERSONALIZING";
+        case 0x07: return "PERSONALIZED";
+        case 0x0F: return "LOCKED";
+        case 0x7F: return "BLOCKED";
+    }
+    return "unknown";
+}
+
+// TD1 fields as offsets into the 90 characters of DG1 (Doc 9303 Part 5 4.2.2).
+struct Td1Field {
+    const char* name;
+    std::size_t at;
+    std::size_t size;
+};
+constexpr Td1Field kTd1Fields[] = {
+    {"document code", 0, 2},         {"issuing state", 2, 3},       {"document number", 5, 9},
+    {"document number check digit", 14, 1}, {"optional data 1", 15, 15}, {"date of birth", 30, 6},
+    {"date of birth check digit", 36, 1},   {"sex", 37, 1},             {"date of expiry", 38, 6},
+    {"date of expiry check digit", 44, 1},  {"nationality", 45, 3},     {"optional data 2", 48, 11},
+    {"composite check digit", 59, 1},       {"name", 60, 30},
+};
+
+std::string mrz_difference(const std::string& card, const std::string& expected) {
+    if (card.size() != expected.size())
+        return fmt::format("DG1 holds {} MRZ characters, the record gives {}", card.size(), expected.size());
+    std::string out;
+    for (const auto& f : kTd1Fields) {
+        const auto a = card.substr(f.at, f.size), b = expected.substr(f.at, f.size);
+        if (a != b) out += fmt::format("{}{}: card {}, record {}", out.empty() ? "" : "; ", f.name, in_quotes(a), in_quotes(b));
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + in_quotes(items[i]);
+    return out + "]";
+}
+
+class Verifier {
+public:
+    Verifier(transport::CardChannel& card, const Options& options) : card_(card), options_(options) {}
+
+    Result run();
+
+private:
+    void add(std::string id, std::string title, bool passed, std::string detail) {
+        result_.checks.push_back({std::move(id), std::move(title), passed, std::move(detail)});
+    }
+    const Bytes* file(std::uint16_t fid) const {
+        auto it = result_.files.find(fid);
+        return it == result_.files.end() ? nullptr : &it->second;
+    }
+    std::string unreadable(int dg) const {
+        auto it = dg_errors_.find(dg);
+        return fmt::format("DG{} could not be read{}", dg, it == dg_errors_.end() ? "" : ": " + it->second);
+    }
+
+    void check_data_group(int dg, const FileRead& read);
+    void check_sod(const FileRead& sod_read, const Bytes& csca);
+    void check_active_authentication(transport::CardChannel& sm);
+    void check_locked(transport::CardChannel& sm);
+    void check_record(const record::HolderRecord& holder);
+
+    transport::CardChannel& card_;
+    const Options& options_;
+    sm::RandomSource random_;
+    Result result_;
+    std::vector<int> com_dgs_;
+    std::optional<lds::Com> com_;
+    std::map<int, std::string> dg_errors_;   // DG -> why it is not usable
+    std::optional<std::string> mrz_;
+    std::optional<lds::Dg11> dg11_;
+    std::optional<lds::Dg12> dg12_;
+    std::optional<lds::DocketData> dg13_;
+    std::optional<lds::FaceImage> dg2_;
+    std::optional<Bytes> dg15_spki_;
+};
+
+void Verifier::check_data_group(int dg, const FileRead& read) {
+    const std::string id = fmt::format("dg{}-read", dg);
+    const std::string title = fmt::format("DG{} read", dg);
+    if (!read.bytes) {
+        dg_errors_[dg] = read.error;
+        add(id, title, false, read.error);
+        return;
+    }
+    const Bytes& ef = *read.bytes;
+    result_.files[lds::dg_file_id(dg)] = ef;
+    std::string what;
+    try {
+        switch (dg) {
+            case 1:
+                mrz_ = lds::decode_dg1(ef);
+                result_.mrz = *mrz_;
+                what = "MRZ of " + std::to_string(mrz_->size()) + " characters";
+                break;
+            case 2: {
+                dg2_ = lds::decode_dg2(ef);
+                const bool jpeg = dg2_->format == lds::ImageFormat::Jpeg;
+                result_.photo = dg2_->image;
+                result_.photo_mime = jpeg ? "image/jpeg" : "image/jp2";
+                result_.photo_width = dg2_->width;
+                result_.photo_height = dg2_->height;
+                what = fmt::format("{} face image {}x{}, {} bytes", jpeg ? "JPEG" : "JPEG 2000", dg2_->width,
+                                   dg2_->height, dg2_->image.size());
+                break;
+            }
+            case 11:
+                dg11_ = lds::decode_dg11(ef);
+                result_.full_name = dg11_->full_name;
+                what = "full name";
+                break;
+            case 12:
+                dg12_ = lds::decode_dg12(ef);
+                what = "issuing authority and date of issue";
+                break;
+            case 13:
+                dg13_ = lds::decode_dg13(ef);
+                what = "docket data";
+                break;
+            case 15:
+                dg15_spki_ = lds::decode_dg15(ef);
+                what = "Active Authentication public key";
+                break;
+            default:
+                (void)tlv::parse_single(ef, lds::file_name(lds::dg_file_id(dg)));
+                what = "one data object";
+                break;
+        }
+    } catch (const Error& e) {
+        dg_errors_[dg] = fmt::format("read {} bytes but they are malformed: {}", ef.size(), e.what());
+        add(id, title, false, dg_errors_[dg]);
+        return;
+    }
+    add(id, title, true, fmt::format("{} bytes: {}", ef.size(), what));
+}
+
+void Verifier::check_sod(const FileRead& sod_read, const Bytes& csca) {
+    std::map<int, Bytes> dgs;
+    for (int dg = 1; dg <= 16; ++dg)
+        if (const Bytes* b = file(lds::dg_file_id(dg))) dgs[dg] = *b;
+
+    std::optional<pki::SodVerification> v;
+    std::string sod_problem;
+    if (!sod_read.bytes) {
+        sod_problem = "EF.SOD could not be read: " + sod_read.error;
+        add("sod-read", "EF.SOD read and parsed", false, sod_problem);
+    } else {
+        result_.files[lds::fid_sod] = *sod_read.bytes;
+        v = pki::verify_sod(*sod_read.bytes, csca, dgs, options_.now.value_or(std::time(nullptr)));
+        const auto& structure = v->checks.front();
+        add("sod-read", "EF.SOD read and parsed", structure.passed,
+            fmt::format("{} bytes: {}", sod_read.bytes->size(), structure.message));
+        if (!structure.passed) sod_problem = "EF.SOD is malformed";
+    }
+    auto from_pki = [&](const std::string& pki_name, std::string id, std::string title) {
+        if (v)
+            for (const auto& c : v->checks)
+                if (c.name == pki_name) return add(std::move(id), std::move(title), c.passed, c.message);
+        add(std::move(id), std::move(title), false, sod_problem);
+    };
+    from_pki("sod.signature", "sod-signature", "EF.SOD signature by the Document Signer");
+    from_pki("ds.chain", "ds-chain", "Document Signer certificate chains to the CSCA");
+    from_pki("ds.validity", "ds-validity", "Document Signer and CSCA certificates valid now");
+
+    // sod-dg-set
+    if (v && v->sod) {
+        std::vector<int> in_sod;
+        for (const auto& [dg, _] : v->sod->hashes) in_sod.push_back(dg);
+        std::vector<int> in_com = com_dgs_;
+        std::sort(in_com.begin(), in_com.end());
+        if (!com_) {
+            add("sod-dg-set", "EF.SOD covers exactly the data groups of EF.COM", false,
+                "EF.COM could not be read; EF.SOD lists " + dg_list(in_sod));
+        } else if (in_sod == in_com) {
+            add("sod-dg-set", "EF.SOD covers exactly the data groups of EF.COM", true,
+                "EF.SOD and EF.COM both list " + dg_list(in_sod));
+        } else {
+            add("sod-dg-set", "EF.SOD covers exactly the data groups of EF.COM", false,
+                "EF.SOD lists " + dg_list(in_sod) + " but EF.COM lists " + dg_list(in_com));
+        }
+    } else {
+        add("sod-dg-set", "EF.SOD covers exactly the data groups of EF.COM", false, sod_problem);
+    }
+
+    // dg<N>-hash: from the SOD verification, or one failure per DG read when there is none.
+    if (v && v->sod) {
+        for (const auto& c : v->checks) {
+            if (c.name.size() > 5 && c.name.compare(c.name.size() - 5, 5, ".hash") == 0) {
+                const std::string dg = c.name.substr(2, c.name.size() - 7);
+                add("dg" + dg + "-hash", "DG" + dg + " hash matches EF.SOD", c.passed, c.message);
+            }
+        }
+    } else {
+        for (const auto& [dg, _] : dgs)
+            add(fmt::format("dg{}-hash", dg), fmt::format("DG{} hash matches EF.SOD", dg), false, sod_problem);
+    }
+}
+
+void Verifier::check_active_authentication(transport::CardChannel& sm) {
+    const char* title = "Active Authentication (the chip holds the DG15 private key)";
+    if (!dg15_spki_) {
+        add("active-authentication", title, false,
+            com_ && std::find(com_dgs_.begin(), com_dgs_.end(), 15) == com_dgs_.end()
+                ? "EF.COM lists no DG15: the card has no Active Authentication key"
+                : unreadable(15));
+        return;
+    }
+    try {
+        const auto aa = sm::verify_active_authentication(sm, *dg15_spki_, random_);
+        add("active-authentication", title, aa.valid,
+            aa.valid ? fmt::format("INTERNAL AUTHENTICATE with the fresh challenge {}: the signature verifies with the DG15 key",
+                                   to_hex(aa.challenge))
+                     : fmt::format("challenge {}: {}", to_hex(aa.challenge), aa.detail));
+    } catch (const Error& e) {
+        if (!recoverable(e)) throw;
+        add("active-authentication", title, false, e.what());
+    }
+}
+
+void Verifier::check_locked(transport::CardChannel& sm) {
+    const char* title = "Card locked";
+    try {
+        const auto r = sm.transmit(apdu::CommandApdu(0x00, 0xCA, 0x00, 0x66, {}, 256));
+        if (!r.ok()) {
+            add("locked", title, false, "GET DATA card info refused with " + r.sw.describe());
+            return;
+        }
+        const auto info = tlv::parse_single(r.data, "GET DATA card info");
+        if (info.tag != 0x66) throw ParseError(fmt::format("GET DATA card info: tag {:X}, 66 expected", info.tag));
+        const auto state = tlv::find(info.value, 0x80);
+        if (!state || state->value.size() != 1) throw ParseError("GET DATA card info: no one-byte state (tag 80)");
+        if (const auto serial = tlv::find(info.value, 0x81)) result_.serial_hex = to_hex(serial->value);
+        const std::uint8_t s = state->value[0];
+        const bool locked = s == 0x0F;
+        const std::string detail = fmt::format("lifecycle state {:02X} ({})", s, state_name(s));
+        if (locked) {
+            add("locked", title, true, detail + ": read side only");
+        } else if (!options_.require_locked) {
+            add("locked", title, true, detail + ": not locked, accepted because locking is not required");
+        } else {
+            add("locked", title, false, detail + ": the card must be LOCKED (0F); run `docketcard lock`");
+        }
+    } catch (const Error& e) {
+        if (!recoverable(e)) throw;
+        add("locked", title, false, e.what());
+    }
+}
+
+void Verifier::check_record(const record::HolderRecord& holder) {
+    // mrz
+    {
+        const char* title = "MRZ (DG1) matches the record";
+        std::string expected;
+        try {
+            expected = mrz::make_td1(holder).joined();
+        } catch (const Error& e) {
+            add("mrz", title, false, std::string("the record gives no MRZ: ") + e.what());
+            expected.clear();
+        }
+        if (!expected.empty()) {
+            if (!mrz_) add("mrz", title, false, unreadable(1));
+            else if (*mrz_ == expected) add("mrz", title, true, "the 90 MRZ characters are those of the record");
+            else add("mrz", title, false, mrz_difference(*mrz_, expected));
+        }
+    }
+    // names
+    {
+        const char* title = "Names (DG11) match the record";
+        if (!dg11_) {
+            add("names", title, false, unreadable(11));
+        } else {
+            std::string diff;
+            const std::string name = lds::dg11_full_name(holder);
+            if (dg11_->full_name != name)
+                diff += fmt::format("full name: card {}, record {}", in_quotes(dg11_->full_name), in_quotes(name));
+            if (dg11_->place_of_birth != holder.place_of_birth) {
+                diff += fmt::format("{}place of birth: card {}, record {}", diff.empty() ? "" : "; ",
+                                    dg11_->place_of_birth ? in_quotes(*dg11_->place_of_birth) : "absent",
+                                    holder.place_of_birth ? in_quotes(*holder.place_of_birth) : "absent");
+            }
+            add("names", title, diff.empty(), diff.empty() ? "full name " + in_quotes(name) : diff);
+        }
+    }
+    // dates
+    {
+        const char* title = "Dates (DG1, DG12) match the record";
+        std::string diff;
+        std::vector<std::string> missing;
+        if (!dg12_) {
+            missing.push_back(unreadable(12));
+        } else if (dg12_->date_of_issue != holder.date_of_issue.yyyymmdd()) {
+            diff += fmt::format("date of issue: card {}, record {}", in_quotes(dg12_->date_of_issue),
+                                in_quotes(holder.date_of_issue.yyyymmdd()));
+        }
+        if (!mrz_ || mrz_->size() != 90) {
+            missing.push_back(mrz_ ? "DG1 is not a TD1 MRZ" : unreadable(1));
+        } else {
+            const auto birth = mrz_->substr(30, 6), expiry = mrz_->substr(38, 6);
+            if (birth != holder.date_of_birth.yymmdd())
+                diff += fmt::format("{}date of birth: card {}, record {}", diff.empty() ? "" : "; ", in_quotes(birth),
+                                    in_quotes(holder.date_of_birth.yymmdd()));
+            if (expiry != holder.date_of_expiry.yymmdd())
+                diff += fmt::format("{}date of expiry: card {}, record {}", diff.empty() ? "" : "; ", in_quotes(expiry),
+                                    in_quotes(holder.date_of_expiry.yymmdd()));
+        }
+        for (const auto& m : missing) diff += (diff.empty() ? "" : "; ") + m;
+        add("dates", title, diff.empty(),
+            diff.empty() ? fmt::format("date of birth {}, date of issue {}, date of expiry {}", holder.date_of_birth.iso(),
+                                       holder.date_of_issue.iso(), holder.date_of_expiry.iso())
+                         : diff);
+    }
+    // docket
+    {
+        const char* title = "Docket data (DG13) matches the record";
+        if (!dg13_) {
+            add("docket", title, false, unreadable(13));
+        } else {
+            const auto& c = *dg13_;
+            const auto& r = holder.docket;
+            std::vector<std::string> diffs;
+            auto cmp = [&](const char* field, const std::string& card, const std::string& rec) {
+                if (card != rec) diffs.push_back(fmt::format("{}: card {}, record {}", field, in_quotes(card), in_quotes(rec)));
+            };
+            cmp("a_number", c.a_number, holder.a_number);
+            cmp("docket.court", c.docket.court, r.court);
+            cmp("docket.case_number", c.docket.case_number, r.case_number);
+            cmp("docket.next_hearing", c.docket.next_hearing, r.next_hearing);
+            cmp("docket.release_type", record::to_string(c.docket.release_type), record::to_string(r.release_type));
+            cmp("docket.reporting_office", c.docket.reporting_office, r.reporting_office);
+            if (c.docket.check_in_interval_days != r.check_in_interval_days)
+                diffs.push_back(fmt::format("docket.check_in_interval_days: card {}, record {}",
+                                            c.docket.check_in_interval_days, r.check_in_interval_days));
+            if (c.docket.conditions != r.conditions)
+                diffs.push_back(fmt::format("docket.conditions: card {}, record {}", join(c.docket.conditions),
+                                            join(r.conditions)));
+            std::string detail;
+            for (const auto& d : diffs) detail += (detail.empty() ? "" : "; ") + d;
+            add("docket", title, diffs.empty(),
+                diffs.empty() ? fmt::format("A-number, court {}, case {} and every docket field match", in_quotes(r.court),
+                                            in_quotes(r.case_number))
+                              : detail);
+        }
+    }
+    // photo
+    {
+        const char* title = "Photo (DG2) is the record's photo";
+        if (!dg2_) {
+            add("photo", title, false, unreadable(2));
+        } else if (dg2_->image == holder.photo) {
+            add("photo", title, true, fmt::format("the {} image bytes are those of {}", dg2_->image.size(),
+                                                  holder.photo_path.filename().string()));
+        } else {
+            add("photo", title, false,
+                fmt::format("card image {} bytes (SHA-256 {}), record photo {} {} bytes (SHA-256 {})",
+                            dg2_->image.size(), to_hex(crypto::sha256(dg2_->image)).substr(0, 16),
+                            holder.photo_path.filename().string(), holder.photo.size(),
+                            to_hex(crypto::sha256(holder.photo)).substr(0, 16)));
+        }
+    }
+}
+
+Result Verifier::run() {
+    result_.verified_at = options_.now.value_or(std::time(nullptr));
+    result_.card_description = card_.description();
+    random_ = options_.random ? options_.random : sm::system_random();
+
+    // Inputs first: nothing is sent to the card when they are unusable.
+    const Bytes csca = pki::load_certificate(options_.csca);
+    std::string mrz_info;
+    if (options_.record) {
+        mrz_info = mrz::make_td1(*options_.record).bac_information();
+    } else if (options_.mrz_key) {
+        mrz_info = mrz_information(*options_.mrz_key);
+    } else {
+        throw Error(ErrorKind::InvalidInput,
+                    "no MRZ data for BAC: give a holder record, or the document number, date of birth and date of expiry");
+    }
+
+    const auto select = card_.transmit(apdu::CommandApdu::select_aid(kEmrtdAid));
+    if (!select.ok()) {
+        throw CardError(ErrorKind::CardRefused,
+                        fmt::format("{}: SELECT of the eMRTD application A0000002471001 refused with {}; is this a "
+                                    "Secure Docket Card?",
+                                    card_.description(), select.sw.describe()),
+                        select.sw.value());
+    }
+    std::optional<sm::SecureChannel> sm;
+    try {
+        sm.emplace(sm::establish_bac(card_, mrz_info, random_));
+    } catch (const ParseError& e) {
+        throw CardError(ErrorKind::CardRefused, std::string("BAC failed: the card's answer is malformed: ") + e.what(), 0);
+    }
+    add("bac", "Basic Access Control with the MRZ data", true,
+        "GET CHALLENGE and MUTUAL AUTHENTICATE succeeded; secure messaging established (3DES)");
+
+    // EF.COM
+    const FileRead com_read = read_file(*sm, lds::fid_com);
+    const char* com_title = "EF.COM read and lists DG1";
+    if (!com_read.bytes) {
+        add("com", com_title, false, "EF.COM could not be read: " + com_read.error);
+    } else {
+        result_.files[lds::fid_com] = *com_read.bytes;
+        try {
+            com_ = lds::decode_com(*com_read.bytes);
+            com_dgs_ = com_->data_groups;
+            const bool has_dg1 = std::find(com_dgs_.begin(), com_dgs_.end(), 1) != com_dgs_.end();
+            add("com", com_title, has_dg1,
+                fmt::format("LDS version {}, Unicode version {}, lists {}{}", com_->lds_version, com_->unicode_version,
+                            dg_list(com_dgs_), has_dg1 ? "" : ": DG1 (the MRZ) is missing"));
+        } catch (const Error& e) {
+            add("com", com_title, false, std::string("EF.COM is malformed: ") + e.what());
+        }
+    }
+
+    // EF.SOD; without EF.COM its list says which DGs to read.
+    const FileRead sod_read = read_file(*sm, lds::fid_sod);
+    std::vector<int> to_read = com_dgs_;
+    if (!com_ && sod_read.bytes) {
+        try {
+            for (const auto& [dg, _] : pki::parse_sod(*sod_read.bytes).hashes) to_read.push_back(dg);
+        } catch (const Error&) {
+        }
+    }
+    std::set<int> seen;
+    for (int dg : to_read) {
+        if (dg < 1 || dg > 16 || !seen.insert(dg).second) continue;
+        check_data_group(dg, read_file(*sm, lds::dg_file_id(dg)));
+    }
+
+    check_sod(sod_read, csca);
+    check_active_authentication(*sm);
+    check_locked(*sm);
+    if (options_.record) check_record(*options_.record);
+
+    // Holder data for reports, as the chip holds it.
+    auto& h = result_.holder;
+    if (mrz_ && mrz_->size() == 90) {
+        auto field = [&](std::size_t at, std::size_t n) {
+            std::string s = mrz_->substr(at, n);
+            while (!s.empty() && s.back() == '<') s.pop_back();
+            return s;
+        };
+        h.emplace_back("Document number", field(5, 9));
+        h.emplace_back("Issuing state", field(2, 3));
+        h.emplace_back("Nationality", field(45, 3));
+        h.emplace_back("Sex", field(37, 1).empty() ? "X" : field(37, 1));
+        h.emplace_back("Date of birth (YYMMDD)", field(30, 6));
+        h.emplace_back("Date of expiry (YYMMDD)", field(38, 6));
+    }
+    if (dg11_) {
+        h.emplace_back("Full name", dg11_->full_name);
+        if (dg11_->place_of_birth) h.emplace_back("Place of birth", *dg11_->place_of_birth);
+    }
+    if (dg12_) {
+        h.emplace_back("Date of issue (YYYYMMDD)", dg12_->date_of_issue);
+        h.emplace_back("Issuing authority", dg12_->issuing_authority);
+    }
+    if (dg13_) {
+        const auto& d = dg13_->docket;
+        h.emplace_back("A-number", dg13_->a_number);
+        h.emplace_back("Immigration court", d.court);
+        h.emplace_back("Case number", d.case_number);
+        h.emplace_back("Next hearing", d.next_hearing);
+        h.emplace_back("Release type", record::to_string(d.release_type));
+        h.emplace_back("Reporting office", d.reporting_office);
+        h.emplace_back("Check-in interval", fmt::format("{} days", d.check_in_interval_days));
+        for (std::size_t i = 0; i < d.conditions.size(); ++i)
+            h.emplace_back(fmt::format("Condition {}", i + 1), d.conditions[i]);
+    }
+    return std::move(result_);
+}
+
+}  // namespace
+
+bool Result::ok() const noexcept {
+    return !checks.empty() && std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.passed; });
+}
+
+const Check* Result::find(std::string_view id) const noexcept {
+    for (const auto& c : checks)
+        if (c.id == id) return &c;
+    return nullptr;
+}
+
+std::string to_yymmdd(std::string_view date, std::string_view field) {
+    auto digits = [](std::string_view s) {
+        return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    };
+    std::string out;
+    if (date.size() == 6 && digits(date)) {
+        out = std::string(date);
+    } else if (date.size() == 10 && date[4] == '-' && date[7] == '-' && digits(date.substr(0, 4)) &&
+               digits(date.substr(5, 2)) && digits(date.substr(8, 2))) {
+        out = std::string(date.substr(2, 2)) + std::string(date.substr(5, 2)) + std::string(date.substr(8, 2));
+    } else {
+        throw Error(ErrorKind::InvalidInput, fmt::format("{}: expected a date as YYMMDD or YYYY-MM-DD", field));
+    }
+    const int month = std::stoi(out.substr(2, 2)), day = std::stoi(out.substr(4, 2));
+    if (month < 1 || month > 12 || day < 1 || day > 31)
+        throw Error(ErrorKind::InvalidInput, fmt::format("{}: month or day out of range", field));
+    return out;
+}
+
+std::string mrz_information(const MrzKey& key) {
+    std::string number;
+    for (char c : key.document_number) number += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const bool valid = !number.empty() && std::all_of(number.begin(), number.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '<';
+    });
+    if (!valid) throw Error(ErrorKind::InvalidInput, "document number: expected 1 or more characters A-Z 0-9");
+    if (number.size() < 9) number.append(9 - number.size(), '<');
+    const std::string birth = to_yymmdd(key.date_of_birth, "date of birth");
+    const std::string expiry = to_yymmdd(key.date_of_expiry, "date of expiry");
+    return number + mrz::check_digit(number) + birth + mrz::check_digit(birth) + expiry + mrz::check_digit(expiry);
+}
+
+Result verify_card(transport::CardChannel& card, const Options& options) {
+    return Verifier(card, options).run();
+}
+
+}  // namespace docketcard::verify
