@@ -14,8 +14,11 @@
 #include <optional>
 #include <string>
 
+#include "docketcard/pki/sod.hpp"
 #include "docketcard/record/record.hpp"
+#include "docketcard/sm/keys.hpp"
 #include "docketcard/transport/channel.hpp"
+#include "docketcard/transport/trace.hpp"
 #include "docketcard/util/bytes.hpp"
 
 namespace docketcard::perso {
@@ -37,7 +40,13 @@ struct CardInfo {
     int scp03_tries_left = 0;
     std::size_t free_bytes = 0;
     std::size_t max_command_data = 255;
+    Bytes ticket;   ///< tag 85: the personalization ticket (inside SCP03 only; empty when none)
 };
+
+/// Parses the data of a GET DATA card info response: the 66 template of docs/card-protocol.md
+/// (ISO/IEC 7816-4 5.2 BER-TLV). Bounds-checked; unknown tags inside the template are skipped.
+/// Throws ParseError when the template, tag 80 or a known tag's length is wrong.
+CardInfo parse_card_info(ByteView data);
 
 /// Selects the docket application (AID A0000002471001) and reads the card info in the clear.
 /// Throws CardError when the card has no docket application.
@@ -61,6 +70,24 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// What IssuerKeys holds: the SCP03 master key set (GP Amendment D 4.1.1) and the Document
+/// Signer (Doc 9303 Part 12, 7.1.1) that signs EF.SOD.
+struct IssuerKeys::Impl {
+    std::filesystem::path dir;
+    sm::Scp03Keys scp03;
+    pki::DocumentSigner signer;
+};
+
+/// The personalization ticket that binds a card to one holder's data (PUT DATA 68,
+/// docs/card-protocol.md): ASCII document number || 1F || the first 16 bytes of SHA-256 over
+/// DG1 || DG2 || DG11 || DG12 || DG13 as encoded for this holder (Doc 9303 Part 10, 4.7).
+/// The same holder with the same data always gives the same ticket.
+Bytes personalization_ticket(const record::HolderRecord& holder);
+
+/// The document number a ticket names (the bytes before 1F), or nullopt when the ticket does not
+/// have the form personalization_ticket() makes.
+std::optional<std::string> ticket_document_number(ByteView ticket);
+
 /// Progress of a write, for progress bars: bytes of file content written so far of the total.
 struct Progress {
     std::string step;          ///< "opening secure channel", "writing DG2", "generating AA key", ...
@@ -72,6 +99,9 @@ struct WriteOptions {
     std::function<void(const Progress&)> on_progress;
     /// Signing time of EF.SOD (tests); now when unset.
     std::optional<std::chrono::system_clock::time_point> signing_time;
+    /// When set, the plain commands and responses inside SCP03 are traced (-vv, TraceLevel::Plain;
+    /// secret-bearing commands stay redacted by the trace itself).
+    std::optional<transport::TraceOptions> trace_plain;
 };
 
 /// What a write did.
@@ -81,6 +111,9 @@ struct WriteResult {
     std::size_t apdus = 0;                      ///< command APDUs sent on the wire
     std::size_t bytes_sent = 0;                 ///< command APDU bytes sent on the wire
     std::map<std::uint16_t, Bytes> files;       ///< every EF written, by file id (EF.SOD included)
+    std::string document_number;
+    bool already_complete = false;              ///< the card already held this holder's complete data: nothing written
+    CardState state = CardState::Personalized;  ///< the card's state at the end
 };
 
 /// Personalizes a blank card (or finishes an incomplete one personalized for the same holder):
@@ -94,5 +127,20 @@ WriteResult write_card(transport::CardChannel& card, const record::HolderRecord&
 
 /// Locks a completely personalized card (irreversible). Error(WrongCardState) otherwise.
 void lock_card(transport::CardChannel& card, const IssuerKeys& keys);
+
+/// Options of render_plan: the plain data sizes of one wrapped command and response (what an
+/// SCP03 session at security level 33 carries in a short APDU: 239 bytes, GP Amendment D 6.2.4).
+struct PlanOptions {
+    std::size_t max_command_data = 239;
+    std::size_t max_response_data = 239;
+};
+
+/// The command sequence write_card sends to a blank card for `holder`, as a readable script
+/// (`docketcard encode --plan`): one plain APDU (before SCP03 wrapping, GP Amendment D 6.2) per
+/// line in hex, each after a `#` comment line. Secrets are redacted (`<BAC secret redacted>`,
+/// `<host challenge>`, `<host cryptogram>`); the steps that depend on the chip's Active
+/// Authentication key (DG15 and EF.SOD content, EF.SOD size) are placeholders. write_card and
+/// render_plan walk the same step list.
+std::string render_plan(const record::HolderRecord& holder, const IssuerKeys& keys, const PlanOptions& options = {});
 
 }  // namespace docketcard::perso

@@ -1,0 +1,99 @@
+// The one personalization step list (docs/card-protocol.md), shared by write_card, which executes
+// it, and render_plan, which prints it, so the two cannot drift apart. Internal to lib/perso.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "docketcard/apdu/apdu.hpp"
+#include "docketcard/lds/lds.hpp"
+#include "docketcard/perso/perso.hpp"
+
+namespace docketcard::perso::detail {
+
+/// Application identifier of the docket applet (Doc 9303 Part 10, 3.1).
+inline constexpr std::uint8_t kAid[] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
+/// SCP03 security level used for personalization: C-MAC, C-DECRYPTION, R-MAC, R-ENCRYPTION.
+inline constexpr std::uint8_t kSecurityLevel = 0x33;
+
+enum class StepKind {
+    SelectApplication,   ///< SELECT A0000002471001
+    ReadCardInfo,        ///< GET DATA 66 in the clear: refuse locked/blocked cards before SCP03
+    OpenSecureChannel,   ///< INITIALIZE UPDATE + EXTERNAL AUTHENTICATE
+    ReadTicket,          ///< GET DATA 66 inside SCP03 (tag 85)
+    PutTicket,           ///< PUT DATA 68 (BLANK -> PERSONALIZING)
+    WriteFile,           ///< CREATE FILE, SELECT, UPDATE BINARY in chunks
+    PutBacSecret,        ///< PUT DATA 62
+    GenerateAaKey,       ///< GENERATE AA KEY; DG15 and EF.SOD follow from its answer
+    ReadBack,            ///< SELECT + READ BINARY of every file, SHA-256 compared
+    Complete,            ///< PUT DATA 69
+};
+
+struct Step {
+    StepKind kind;
+    std::uint16_t fid = 0;   ///< WriteFile only
+};
+
+/// Everything known about a holder's card before talking to it.
+struct Prepared {
+    std::string document_number;
+    lds::Lds files;                  ///< EF.COM, DG1, DG2, DG11, DG12, DG13, DG14 (AA-independent)
+    Bytes ticket;
+    SecureBytes bac_secret;          ///< PUT DATA 62 data field: a secret
+    std::vector<Step> steps;
+    std::vector<std::uint16_t> all_files;   ///< the files of a complete card, in writing order
+};
+
+/// Encodes the holder's AA-independent files, the ticket, the BAC secret and the step list.
+/// Throws Error(InvalidInput) when the holder cannot be written (before any card access).
+Prepared prepare(const record::HolderRecord& holder);
+
+/// Data groups covered by EF.SOD, in order.
+const std::vector<int>& sod_data_groups();
+
+/// "EF.COM (011E)", "DG2 (0102)".
+std::string file_label(std::uint16_t fid);
+
+// Plain commands (before SCP03 wrapping). CLA 00 for ISO/IEC 7816-4 commands, 80 for the
+// proprietary ones; the SCP03 session turns both into 84.
+apdu::CommandApdu select_application();
+apdu::CommandApdu get_card_info();
+apdu::CommandApdu put_ticket(ByteView ticket);
+apdu::CommandApdu create_file(std::uint16_t fid, std::size_t size);
+apdu::CommandApdu delete_file(std::uint16_t fid);
+apdu::CommandApdu select_file(std::uint16_t fid);
+apdu::CommandApdu update_binary(std::uint16_t offset, ByteView data);
+apdu::CommandApdu read_binary(std::uint16_t offset, std::size_t le);
+apdu::CommandApdu put_bac_secret(ByteView secret);
+apdu::CommandApdu generate_aa_key();
+apdu::CommandApdu read_aa_public_key();
+apdu::CommandApdu complete();
+apdu::CommandApdu lock();
+
+/// A status word the operation cannot accept: throws CardError naming the operation, the status
+/// word, its meaning and what the operator can do. 6985 is WrongCardState, the rest CardRefused.
+[[noreturn]] void refuse(const std::string& operation, apdu::StatusWord sw);
+/// Returns `r` when 9000, otherwise refuse().
+const apdu::ResponseApdu& expect_ok(const apdu::ResponseApdu& r, const std::string& operation);
+
+/// Counts command APDUs and their encoded bytes on the way to `inner`.
+class CountingChannel final : public transport::CardChannel {
+public:
+    explicit CountingChannel(transport::CardChannel& inner) : inner_(inner) {}
+    apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override {
+        ++apdus;
+        bytes += command.encode().size();
+        return inner_.transmit(command);
+    }
+    transport::Capabilities capabilities() const override { return inner_.capabilities(); }
+    Bytes atr() const override { return inner_.atr(); }
+    std::string description() const override { return inner_.description(); }
+    std::size_t apdus = 0;
+    std::size_t bytes = 0;
+
+private:
+    transport::CardChannel& inner_;
+};
+
+}  // namespace docketcard::perso::detail

@@ -1,0 +1,366 @@
+// write_card: executes the step list of steps.hpp against a card (docs/card-protocol.md).
+#include <algorithm>
+#include <ctime>
+
+#include <fmt/core.h>
+
+#include "docketcard/crypto/crypto.hpp"
+#include "docketcard/perso/perso.hpp"
+#include "docketcard/pki/sod.hpp"
+#include "docketcard/sm/read.hpp"
+#include "docketcard/sm/scp03.hpp"
+#include "docketcard/tlv/tlv.hpp"
+#include "docketcard/util/error.hpp"
+#include "steps.hpp"
+
+namespace docketcard::perso {
+
+namespace {
+
+using namespace detail;
+using apdu::CommandApdu;
+using apdu::ResponseApdu;
+
+// Where a write stands, for the message when the card goes away.
+enum class Phase { Before, Checking, Writing, Completing };
+
+class Writer {
+public:
+    Writer(transport::CardChannel& card, const IssuerKeys& keys, const WriteOptions& options,
+           const record::HolderRecord& holder)
+        : keys_(keys), options_(options), prepared_(prepare(holder)), counter_(card) {}
+
+    WriteResult run() {
+        WriteResult r = execute();
+        r.apdus = counter_.apdus;
+        r.bytes_sent = counter_.bytes;
+        return r;
+    }
+    Phase phase() const noexcept { return phase_; }
+    const std::string& document_number() const noexcept { return prepared_.document_number; }
+
+private:
+    void progress(const std::string& step) {
+        if (options_.on_progress) options_.on_progress(Progress{step, done_, total_});
+    }
+    transport::CardChannel& scp() { return *scp_; }
+    ResponseApdu send(const CommandApdu& c, const std::string& operation) {
+        ResponseApdu r = scp().transmit(c);
+        expect_ok(r, operation);
+        return r;
+    }
+    WriteResult execute();
+    /// Returns true when the write is over (the card already held this holder's complete data).
+    bool judge_ticket(const CardInfo& inside);
+    bool card_already_complete();
+    void write_file(std::uint16_t fid);
+    void generate_aa_key();
+    void read_back();
+    std::time_t signing_time() const {
+        return std::chrono::system_clock::to_time_t(options_.signing_time.value_or(std::chrono::system_clock::now()));
+    }
+    std::map<int, Bytes> sod_inputs() const {
+        std::map<int, Bytes> dgs;
+        for (int dg : sod_data_groups()) dgs[dg] = files_.get(lds::dg_file_id(dg));
+        return dgs;
+    }
+
+    const IssuerKeys& keys_;
+    const WriteOptions& options_;
+    Prepared prepared_;
+    CountingChannel counter_;
+    std::optional<sm::Scp03Session> session_;
+    std::unique_ptr<transport::TracingChannel> plain_trace_;
+    transport::CardChannel* scp_ = nullptr;
+    lds::Lds files_;
+    CardInfo info_;
+    WriteResult result_;
+    Phase phase_ = Phase::Before;
+    bool ticket_set_ = false;
+    std::size_t chunk_in_ = 0, chunk_out_ = 0;
+    std::size_t done_ = 0, total_ = 0;
+};
+
+WriteResult Writer::execute() {
+    files_ = prepared_.files;
+    result_.document_number = prepared_.document_number;
+    {
+        // Progress total: DG15 has a fixed size for P-256; EF.SOD is estimated until it is signed.
+        lds::Lds estimate = files_;
+        estimate.set(lds::dg_file_id(15), lds::encode_dg15(crypto::EcPrivateKey::generate_p256().public_key_spki()));
+        files_.set(lds::dg_file_id(15), estimate.get(lds::dg_file_id(15)));
+        estimate.set(lds::fid_sod, pki::sign_sod(sod_inputs(), keys_.impl().signer));
+        files_.files.erase(lds::dg_file_id(15));
+        for (const auto& [fid, bytes] : estimate.files) total_ += bytes.size();
+    }
+
+    for (const Step& step : prepared_.steps) {
+        switch (step.kind) {
+            case StepKind::SelectApplication: {
+                progress("selecting the docket application");
+                const auto r = counter_.transmit(select_application());
+                if (!r.ok()) {
+                    throw CardError(ErrorKind::WrongCardState,
+                                    fmt::format("SELECT of the docket application (AID A0000002471001) answered {}: "
+                                                "this card has no docket applet (not a Secure Docket Card); set it aside",
+                                                r.sw.describe()),
+                                    r.sw.value());
+                }
+                break;
+            }
+            case StepKind::ReadCardInfo: {
+                const auto r = counter_.transmit(get_card_info());
+                expect_ok(r, "GET DATA card info (80 CA 00 66)");
+                info_ = parse_card_info(r.data);
+                if (info_.serial_hex) result_.serial_hex = *info_.serial_hex;
+                if (info_.state == CardState::Locked) {
+                    throw Error(ErrorKind::WrongCardState, "the card is locked; it cannot be written again; set it aside");
+                }
+                if (info_.state == CardState::Blocked) {
+                    throw Error(ErrorKind::WrongCardState,
+                                fmt::format("the card {} blocked personalization for good after 5 failed secure channel "
+                                            "authentications (state BLOCKED); it cannot be written; set it aside",
+                                            result_.serial_hex));
+                }
+                break;
+            }
+            case StepKind::OpenSecureChannel: {
+                progress("opening secure channel");
+                session_.emplace(sm::Scp03Session::open(counter_, keys_.impl().scp03, kSecurityLevel));
+                scp_ = &*session_;
+                if (options_.trace_plain) {
+                    plain_trace_ = std::make_unique<transport::TracingChannel>(*session_, *options_.trace_plain);
+                    scp_ = plain_trace_.get();
+                }
+                const auto caps = session_->capabilities();
+                chunk_in_ = std::min(caps.max_command_data, info_.max_command_data);
+                chunk_out_ = std::min<std::size_t>(caps.max_response_data, 0xFF);
+                if (result_.serial_hex.empty()) result_.serial_hex = to_hex(session_->card_info().kdd);
+                break;
+            }
+            case StepKind::ReadTicket: {
+                const auto r = send(get_card_info(), "GET DATA card info inside SCP03 (80 CA 00 66)");
+                if (judge_ticket(parse_card_info(r.data))) return result_;
+                break;
+            }
+            case StepKind::PutTicket:
+                if (ticket_set_) break;
+                phase_ = Phase::Writing;
+                progress("setting the personalization ticket");
+                send(put_ticket(prepared_.ticket), "PUT DATA ticket (80 DA 00 68)");
+                ticket_set_ = true;
+                break;
+            case StepKind::WriteFile: write_file(step.fid); break;
+            case StepKind::PutBacSecret:
+                progress("setting the BAC secret");
+                send(put_bac_secret(view(prepared_.bac_secret)), "PUT DATA BAC secret (80 DA 00 62)");
+                break;
+            case StepKind::GenerateAaKey: generate_aa_key(); break;
+            case StepKind::ReadBack: read_back(); break;
+            case StepKind::Complete:
+                phase_ = Phase::Completing;
+                progress("marking the card complete");
+                send(detail::complete(), "COMPLETE (80 DA 00 69)");
+                break;
+        }
+    }
+    result_.state = CardState::Personalized;
+    result_.files = files_.files;
+    progress("done");
+    return result_;
+}
+
+bool Writer::judge_ticket(const CardInfo& inside) {
+    const bool ours = !inside.ticket.empty() && inside.ticket == prepared_.ticket;
+    auto foreign = [&](const char* what) {
+        const auto other = ticket_document_number(inside.ticket);
+        return Error(ErrorKind::WrongCardState,
+                     fmt::format("the card holds {} personalization for {}; it cannot be written for document {}. "
+                                 "Nothing was changed; set the card aside{}",
+                                 what, other ? "document " + *other : "another holder (unknown ticket format)",
+                                 prepared_.document_number,
+                                 other && *other == prepared_.document_number
+                                     ? " (same document number, but different holder data: the record changed since "
+                                       "this card was written)"
+                                     : ""));
+    };
+    switch (inside.state) {
+        case CardState::Blank: return false;
+        case CardState::Personalizing:
+            if (!ours) throw foreign("an incomplete");
+            result_.resumed = true;
+            ticket_set_ = true;
+            phase_ = Phase::Writing;
+            return false;
+        case CardState::Personalized:
+            if (!ours) throw foreign("a complete");
+            result_.resumed = true;
+            ticket_set_ = true;
+            phase_ = Phase::Checking;
+            if (card_already_complete()) {
+                result_.already_complete = true;
+                result_.state = CardState::Personalized;
+                progress("the card already holds this holder's complete data");
+                return true;
+            }
+            phase_ = Phase::Writing;
+            return false;
+        case CardState::Locked:
+        case CardState::Blocked:
+            throw Error(ErrorKind::WrongCardState,
+                        fmt::format("the card reports state {} inside the secure channel; nothing was written; set it aside",
+                                    to_string(inside.state)));
+    }
+    return false;
+}
+
+// A complete card of the same ticket counts as done only when every file reads back as this
+// holder's data, DG15 holds the chip's AA key, and EF.SOD verifies over every data group.
+bool Writer::card_already_complete() {
+    progress("checking the card's existing content");
+    lds::Lds on_card;
+    for (std::uint16_t fid : prepared_.all_files) {
+        try {
+            on_card.set(fid, sm::read_ef(scp(), fid));
+        } catch (const CardError& e) {
+            if (e.status_word() == 0x6A82) return false;
+            throw;
+        } catch (const ParseError&) {
+            return false;
+        }
+    }
+    for (const auto& [fid, bytes] : files_.files)
+        if (on_card.get(fid) != bytes) return false;
+    const auto aa = scp().transmit(read_aa_public_key());
+    if (!aa.ok()) return false;
+    try {
+        const auto key = tlv::parse_single(aa.data, "AA public key");
+        const auto point = tlv::find(key.value, 0x86);
+        if (key.tag != 0x7F49 || !point) return false;
+        if (lds::decode_dg15(on_card.get(lds::dg_file_id(15))) != crypto::point_to_spki_p256(point->value)) return false;
+    } catch (const ParseError&) {
+        return false;
+    }
+    std::map<int, Bytes> dgs;
+    for (int dg : sod_data_groups()) dgs[dg] = on_card.get(lds::dg_file_id(dg));
+    const Bytes& ds_cert = keys_.impl().signer.certificate_der;
+    const auto v = pki::verify_sod(on_card.get(lds::fid_sod), ds_cert, dgs, std::time(nullptr));
+    if (!v.sod || v.sod->ds_certificate_der != ds_cert || v.sod->hashes.size() != dgs.size()) return false;
+    for (const auto& check : v.checks) {
+        const bool needed = check.name == "sod.structure" || check.name == "sod.signature" ||
+                            (check.name.size() > 5 && check.name.ends_with(".hash"));
+        if (needed && !check.passed) return false;
+    }
+    files_ = on_card;
+    result_.files = on_card.files;
+    return true;
+}
+
+void Writer::write_file(std::uint16_t fid) {
+    const Bytes content = files_.get(fid);
+    const std::string name = lds::file_name(fid);
+    const std::string label = file_label(fid);
+    progress("writing " + name);
+    auto r = scp().transmit(create_file(fid, content.size()));
+    if (r.sw == apdu::sw::file_exists) {
+        send(delete_file(fid), "DELETE FILE " + label);
+        r = scp().transmit(create_file(fid, content.size()));
+    }
+    expect_ok(r, fmt::format("CREATE FILE {}, {} bytes", label, content.size()));
+    send(select_file(fid), "SELECT " + label);
+    for (std::size_t off = 0; off < content.size(); off += chunk_in_) {
+        const std::size_t n = std::min(chunk_in_, content.size() - off);
+        send(update_binary(static_cast<std::uint16_t>(off), ByteView(content).subspan(off, n)),
+             fmt::format("UPDATE BINARY {} at offset {}", label, off));
+        done_ += n;
+        progress("writing " + name);
+    }
+}
+
+void Writer::generate_aa_key() {
+    progress("generating AA key");
+    const auto r = send(detail::generate_aa_key(), "GENERATE AA KEY (80 47 80 00)");
+    const auto key = tlv::parse_single(r.data, "GENERATE AA KEY response");
+    const auto point = tlv::find(key.value, 0x86);
+    if (key.tag != 0x7F49 || !point) {
+        throw ParseError("GENERATE AA KEY: the answer is not 7F49 { 86 public point } (docs/card-protocol.md)");
+    }
+    files_.set(lds::dg_file_id(15), lds::encode_dg15(crypto::point_to_spki_p256(point->value)));
+    pki::SignOptions sign;
+    sign.signing_time = signing_time();
+    files_.set(lds::fid_sod, pki::sign_sod(sod_inputs(), keys_.impl().signer, sign));
+    total_ = done_;
+    for (std::uint16_t fid : {lds::dg_file_id(14), lds::dg_file_id(15), lds::fid_sod}) total_ += files_.get(fid).size();
+}
+
+void Writer::read_back() {
+    progress("reading back");
+    for (std::uint16_t fid : prepared_.all_files) {
+        const Bytes& expected = files_.get(fid);
+        const std::string label = file_label(fid);
+        send(select_file(fid), "SELECT " + label + " for read-back");
+        Bytes got;
+        while (got.size() < expected.size()) {
+            const std::size_t n = std::min(chunk_out_, expected.size() - got.size());
+            const auto r = send(read_binary(static_cast<std::uint16_t>(got.size()), n),
+                                fmt::format("READ BINARY {} at offset {}", label, got.size()));
+            if (r.data.size() != n) {
+                throw Error(ErrorKind::VerificationFailed,
+                            fmt::format("read-back of {}: asked for {} bytes at offset {}, the card returned {}; the "
+                                        "card is left incomplete (state PERSONALIZING): run the same write command "
+                                        "again; if it fails again, set the card aside",
+                                        label, n, got.size(), r.data.size()));
+            }
+            append(got, r.data);
+        }
+        const Bytes want = crypto::sha256(expected), have = crypto::sha256(got);
+        if (want != have) {
+            throw Error(ErrorKind::VerificationFailed,
+                        fmt::format("read-back of {} does not match what was written (SHA-256 {} on the card, {} "
+                                    "written); the card is left incomplete (state PERSONALIZING): run the same write "
+                                    "command again; if it fails again, set the card aside",
+                                    label, to_hex(have), to_hex(want)));
+        }
+    }
+}
+
+}  // namespace
+
+WriteResult write_card(transport::CardChannel& card, const record::HolderRecord& holder, const IssuerKeys& keys,
+                       const WriteOptions& options) {
+    Writer writer(card, keys, options, holder);
+    try {
+        return writer.run();
+    } catch (const CardError&) {
+        throw;
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Communication) throw;
+        switch (writer.phase()) {
+            case Phase::Before:
+                throw Error(ErrorKind::Communication,
+                            fmt::format("the card was removed before anything was written to it ({}). Put it back and "
+                                        "run the same write command.",
+                                        e.what()));
+            case Phase::Checking:
+                throw Error(ErrorKind::Communication,
+                            fmt::format("the card was removed while its content was being checked; nothing was changed "
+                                        "on it ({}). Put it back and run the same write command.",
+                                        e.what()));
+            case Phase::Writing:
+                throw Error(ErrorKind::Communication,
+                            fmt::format("the card was removed during personalization; it is incomplete (state "
+                                        "PERSONALIZING). Put it back and run the same write command to finish it, or "
+                                        "set it aside. ({})",
+                                        e.what()));
+            case Phase::Completing:
+                throw Error(ErrorKind::Communication,
+                            fmt::format("the card was removed while it was being marked complete; it may be complete or "
+                                        "incomplete. Put it back and run the same write command: it checks the card "
+                                        "and finishes it if needed. ({})",
+                                        e.what()));
+        }
+        throw;
+    }
+}
+
+}  // namespace docketcard::perso

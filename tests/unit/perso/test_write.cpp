@@ -1,0 +1,225 @@
+// write_card / lock_card on in-process docket applet cards (docs/card-protocol.md).
+#include <catch2/catch.hpp>
+
+#include "docketcard/crypto/crypto.hpp"
+#include "docketcard/util/error.hpp"
+#include "docketcard/sm/scp03.hpp"
+#include "perso_test_util.hpp"
+#include "support/replay_channel.hpp"
+
+using namespace perso_test;
+using namespace docketcard;
+using docketcard::perso::CardState;
+
+namespace {
+
+perso::WriteOptions fixed_time() {
+    perso::WriteOptions o;
+    o.signing_time = std::chrono::system_clock::from_time_t(1767225600);
+    return o;
+}
+
+ErrorKind kind_of(const std::function<void()>& f, std::string* message = nullptr) {
+    try {
+        f();
+    } catch (const Error& e) {
+        if (message) *message = e.what();
+        return e.kind();
+    }
+    FAIL("no error thrown");
+    return ErrorKind::Internal;
+}
+
+}  // namespace
+
+TEST_CASE("read_card_info parses the 66 template (replay)", "[perso]") {
+    testing::ReplayChannel card({
+        {"00A4040C07A0000002471001", "9000"},
+        {"80CA006600", "661A800107810A00112233445566778899820105830212348402080090 00"},
+    });
+    const auto info = perso::read_card_info(card);
+    card.done();
+    CHECK(info.state == CardState::Personalized);
+    CHECK(info.serial_hex == std::optional<std::string>("00112233445566778899"));
+    CHECK(info.scp03_tries_left == 5);
+    CHECK(info.free_bytes == 0x1234);
+    CHECK(info.max_command_data == 0x0800);
+    CHECK(info.ticket.empty());
+}
+
+TEST_CASE("parse_card_info refuses malformed templates", "[perso]") {
+    CHECK_THROWS_AS(perso::parse_card_info(from_hex("6503800101")), ParseError);       // wrong template
+    CHECK_THROWS_AS(perso::parse_card_info(from_hex("6603820105")), ParseError);       // no state
+    CHECK_THROWS_AS(perso::parse_card_info(from_hex("660480020107")), ParseError);     // state of 2 bytes
+    CHECK_THROWS_AS(perso::parse_card_info(from_hex("6603800155")), ParseError);       // unknown state
+    CHECK_THROWS_AS(perso::parse_card_info(from_hex("660580010783")), ParseError);     // truncated
+    CHECK(perso::parse_card_info(from_hex("66068001039F0100")).state == CardState::Personalizing);  // unknown tag skipped
+}
+
+TEST_CASE("read_card_info on a card without the docket applet", "[perso]") {
+    testing::ReplayChannel card({{"00A4040C07A0000002471001", "6A82"}});
+    std::string msg;
+    CHECK(kind_of([&] { perso::read_card_info(card); }, &msg) == ErrorKind::WrongCardState);
+    CHECK(msg.find("6A82") != std::string::npos);
+}
+
+TEST_CASE("write on a locked card sends exactly SELECT and GET DATA (replay)", "[perso]") {
+    testing::ReplayChannel card({
+        {"00A4040C07A0000002471001", "9000"},
+        {"80CA006600", "660E80010F82010583020000840208009000"},
+    });
+    std::string msg;
+    CHECK(kind_of([&] { perso::write_card(card, holder(), keys()); }, &msg) == ErrorKind::WrongCardState);
+    CHECK(msg == "the card is locked; it cannot be written again; set it aside");
+    CHECK(card.sent().size() == 2);
+    card.done();
+}
+
+TEST_CASE("ticket binds document number and data", "[perso]") {
+    const auto a = perso::personalization_ticket(holder(0));
+    CHECK(a.size() == 9 + 1 + 16);
+    CHECK(to_hex(ByteView(a).first(10)) == "4443323630303030311F");  // "DC2600001" 1F
+    CHECK(perso::personalization_ticket(holder(0)) == a);
+    auto changed = holder(0);
+    changed.docket.case_number = "LOS-2026-000732";
+    CHECK(perso::personalization_ticket(changed) != a);
+    CHECK(perso::ticket_document_number(a) == std::optional<std::string>("DC2600001"));
+    CHECK_FALSE(perso::ticket_document_number(from_hex("0102")));
+}
+
+TEST_CASE("write personalizes a blank card; BAC reads back the same files", "[perso]") {
+    auto card = memory_card();
+    std::vector<std::string> steps;
+    auto options = fixed_time();
+    std::size_t last_done = 0, last_total = 0;
+    options.on_progress = [&](const perso::Progress& p) {
+        if (steps.empty() || steps.back() != p.step) steps.push_back(p.step);
+        CHECK(p.done >= last_done);
+        CHECK(p.done <= p.total);
+        last_done = p.done;
+        last_total = p.total;
+    };
+    const auto result = perso::write_card(*card, holder(), keys(), options);
+    CHECK(result.state == CardState::Personalized);
+    CHECK_FALSE(result.resumed);
+    CHECK_FALSE(result.already_complete);
+    CHECK(result.serial_hex.size() == 20);
+    CHECK(result.document_number == "DC2600001");
+    CHECK(result.files.size() == 9);
+    std::size_t total = 0;
+    for (const auto& [fid, bytes] : result.files) total += bytes.size();
+    CHECK(last_done == total);
+    CHECK(last_total == total);
+    CHECK(steps.front() == "selecting the docket application");
+    CHECK(std::find(steps.begin(), steps.end(), "writing DG2") != steps.end());
+    CHECK(std::find(steps.begin(), steps.end(), "generating AA key") != steps.end());
+    CHECK(steps.back() == "done");
+    // Every command is counted: 239 plain bytes per UPDATE BINARY at SL 33.
+    CHECK(result.apdus > 40);
+    CHECK(result.bytes_sent > total);
+
+    const auto info = perso::read_card_info(*card);
+    CHECK(info.state == CardState::Personalized);
+    CHECK(info.serial_hex == result.serial_hex);
+    const auto files = read_with_bac(*card, holder());
+    CHECK(files == result.files);
+    const auto com = lds::decode_com(files.at(0x011E));
+    CHECK(com.data_groups == std::vector<int>{1, 2, 11, 12, 13, 14, 15});
+    CHECK(lds::decode_dg1(files.at(0x0101)) == mrz::make_td1(holder()).joined());
+}
+
+TEST_CASE("write on a complete card of the same holder changes nothing", "[perso]") {
+    auto card = memory_card();
+    const auto first = perso::write_card(*card, holder(), keys(), fixed_time());
+    const auto again = perso::write_card(*card, holder(), keys(), fixed_time());
+    CHECK(again.already_complete);
+    CHECK(again.resumed);
+    CHECK(again.state == CardState::Personalized);
+    CHECK(again.files == first.files);
+    CHECK(again.apdus < first.apdus);
+    CHECK(perso::read_card_info(*card).state == CardState::Personalized);
+}
+
+TEST_CASE("write for another holder on a complete card is refused", "[perso]") {
+    auto card = memory_card();
+    perso::write_card(*card, holder(0), keys(), fixed_time());
+    std::string msg;
+    CHECK(kind_of([&] { perso::write_card(*card, holder(1), keys(), fixed_time()); }, &msg) == ErrorKind::WrongCardState);
+    CHECK(msg.find("the card holds a complete personalization for document DC2600001") != std::string::npos);
+    read_with_bac(*card, holder(0));
+}
+
+TEST_CASE("write on a locked card is refused and the card file is unchanged", "[perso]") {
+    TempDir dir;
+    const auto path = dir.path / "card.bin";
+    {
+        auto card = transport::open_sim_channel(path);
+        perso::write_card(*card, holder(), keys(), fixed_time());
+        perso::lock_card(*card, keys());
+        CHECK(perso::read_card_info(*card).state == CardState::Locked);
+        CHECK_FALSE(perso::read_card_info(*card).serial_hex);
+    }
+    const Bytes before = file_bytes(path);
+    {
+        auto card = transport::open_sim_channel(path);
+        std::string msg;
+        CHECK(kind_of([&] { perso::write_card(*card, holder(), keys()); }, &msg) == ErrorKind::WrongCardState);
+        CHECK(msg == "the card is locked; it cannot be written again; set it aside");
+        CHECK(kind_of([&] { perso::lock_card(*card, keys()); }, &msg) == ErrorKind::WrongCardState);
+        CHECK(msg == "the card is already locked; nothing to do");
+    }
+    CHECK(file_bytes(path) == before);
+}
+
+TEST_CASE("lock refuses a blank or incomplete card", "[perso]") {
+    TempDir dir;
+    const auto path = dir.path / "card.bin";
+    std::string msg;
+    {
+        auto card = transport::open_sim_channel(path);
+        CHECK(kind_of([&] { perso::lock_card(*card, keys()); }, &msg) == ErrorKind::WrongCardState);
+        CHECK(msg == "the card is blank (state BLANK): run write first");
+    }
+    {
+        applet::CardOptions o;
+        o.tear_after = 30;
+        auto card = transport::open_sim_channel(path, o);
+        CHECK(kind_of([&] { perso::write_card(*card, holder(), keys()); }, &msg) == ErrorKind::Communication);
+        CHECK(msg.rfind("the card was removed during personalization; it is incomplete (state PERSONALIZING). Put it "
+                        "back and run the same write command to finish it, or set it aside.",
+                        0) == 0);
+    }
+    {
+        auto card = transport::open_sim_channel(path);
+        CHECK(kind_of([&] { perso::lock_card(*card, keys()); }, &msg) == ErrorKind::WrongCardState);
+        CHECK(msg == "the card is not completely personalized (state PERSONALIZING): run write first");
+        CHECK(perso::read_card_info(*card).state == CardState::Personalizing);
+        // Holder B on a card half-written for holder A: refused, nothing written.
+        CHECK(kind_of([&] { perso::write_card(*card, holder(1), keys()); }, &msg) == ErrorKind::WrongCardState);
+        CHECK(msg.find("the card holds an incomplete personalization for document DC2600001; it cannot be written "
+                       "for document DC2600002") == 0);
+        // The same holder finishes it, then it can be locked.
+        const auto r = perso::write_card(*card, holder(), keys(), fixed_time());
+        CHECK(r.resumed);
+        CHECK_FALSE(r.already_complete);
+        perso::lock_card(*card, keys());
+        CHECK(perso::read_card_info(*card).state == CardState::Locked);
+        read_with_bac(*card, holder());
+    }
+}
+
+TEST_CASE("plan chunk size is what an SCP03 session at level 33 carries", "[perso]") {
+    auto card = memory_card();
+    perso::read_card_info(*card);
+    auto session = sm::Scp03Session::open(*card, keys().impl().scp03, 0x33);
+    CHECK(session.capabilities().max_command_data == perso::PlanOptions{}.max_command_data);
+    CHECK(session.capabilities().max_response_data == perso::PlanOptions{}.max_response_data);
+}
+
+TEST_CASE("IssuerKeys::load names the missing file", "[perso]") {
+    TempDir dir;
+    std::string msg;
+    CHECK(kind_of([&] { perso::IssuerKeys::load(dir.path); }, &msg) == ErrorKind::InvalidInput);
+    CHECK(msg.find("scp03-master.txt") != std::string::npos);
+    CHECK(kind_of([&] { perso::IssuerKeys::load(dir.path / "none"); }, &msg) == ErrorKind::InvalidInput);
+}
