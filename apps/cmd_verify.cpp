@@ -1,0 +1,170 @@
+// `docketcard verify`: the QA check of a personalized card, as an ICAO Doc 9303 inspection system
+// performs it (BAC, passive and active authentication) plus our own checks (locked, data equal to
+// the holder record). One line per check on stdout, or one JSON document; optionally an HTML
+// report for the QA archive.
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "cli.hpp"
+#include "docketcard/crypto/crypto.hpp"
+#include "docketcard/record/record.hpp"
+#include "docketcard/transport/reader.hpp"
+#include "docketcard/transport/trace.hpp"
+#include "docketcard/util/error.hpp"
+#include "docketcard/verify/verify.hpp"
+
+namespace docketcard::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct VerifyOptions {
+    std::string reader;
+    std::string csca;
+    std::string record_file;
+    std::string document_number;
+    std::string date_of_birth;
+    std::string date_of_expiry;
+    std::string report;
+};
+
+record::HolderRecord choose_record(const VerifyOptions& o) {
+    const auto loaded = record::load_records(o.record_file);
+    for (const auto& r : loaded.rejected) {
+        if (!o.document_number.empty() && r.document_number != o.document_number) continue;
+        std::string problems;
+        for (const auto& p : r.problems) problems += "\n  " + p.to_string();
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("{}:{}: the record is not valid:{}", r.file, r.line, problems));
+    }
+    std::vector<const record::HolderRecord*> matches;
+    for (const auto& r : loaded.records)
+        if (o.document_number.empty() || r.document_number == o.document_number) matches.push_back(&r);
+    if (matches.empty()) {
+        throw Error(ErrorKind::InvalidInput,
+                    o.document_number.empty()
+                        ? fmt::format("{} holds no valid record", o.record_file)
+                        : fmt::format("{} holds no record with document number {}", o.record_file, o.document_number));
+    }
+    if (matches.size() > 1) {
+        throw Error(ErrorKind::Usage, fmt::format("{} holds {} records; choose one with --document-number",
+                                                  o.record_file, matches.size()));
+    }
+    return *matches.front();
+}
+
+// Written next to its final name, flushed, then renamed: a reader never sees half a report.
+void write_atomically(const fs::path& file, const std::string& text) {
+    const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    const fs::path tmp = dir / fmt::format(".{}.tmp-{}", file.filename().string(), to_hex(crypto::random_bytes(4)));
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(ErrorKind::InvalidInput, fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno)));
+    std::size_t done = 0;
+    bool ok = true;
+    while (ok && done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        ok = n > 0;
+        if (ok) done += static_cast<std::size_t>(n);
+    }
+    ok = ok && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        throw Error(ErrorKind::InvalidInput, fmt::format("cannot write the report {}: {}", file.string(), why));
+    }
+}
+
+int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
+    verify::Options options;
+    options.csca = o.csca;
+    if (!o.record_file.empty()) {
+        if (!o.date_of_birth.empty() || !o.date_of_expiry.empty())
+            throw Error(ErrorKind::Usage, "--date-of-birth and --date-of-expiry come from the record; drop them or --record");
+        options.record = choose_record(o);
+    } else {
+        if (o.document_number.empty() || o.date_of_birth.empty() || o.date_of_expiry.empty())
+            throw Error(ErrorKind::Usage,
+                        "give --record FILE, or all of --document-number, --date-of-birth and --date-of-expiry");
+        options.mrz_key = verify::MrzKey{o.document_number, o.date_of_birth, o.date_of_expiry};
+        verify::mrz_information(*options.mrz_key);  // refuse bad fields before touching the card
+    }
+    if (!fs::exists(o.csca)) throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", o.csca));
+
+    auto reader = transport::open_reader(transport::parse_reader(o.reader));
+    std::unique_ptr<transport::CardChannel> channel = reader->connect({});
+    if (g.verbosity > 0) {
+        transport::TraceOptions trace;
+        trace.level = transport::TraceLevel::Wire;
+        trace.sink = transport::stderr_trace_sink();
+        channel = std::make_unique<transport::TracingChannel>(std::move(channel), std::move(trace));
+    }
+
+    const verify::Result result = verify::verify_card(*channel, options);
+    std::string report_path;
+    if (!o.report.empty()) {
+        write_atomically(o.report, verify::render_html(result));
+        report_path = fs::absolute(o.report).lexically_normal().string();
+    }
+
+    const bool ok = result.ok();
+    std::size_t failed = 0;
+    for (const auto& c : result.checks) failed += c.passed ? 0 : 1;
+    if (g.json) {
+        nlohmann::json checks = nlohmann::json::array();
+        for (const auto& c : result.checks)
+            checks.push_back({{"id", c.id}, {"title", c.title}, {"passed", c.passed}, {"detail", c.detail}});
+        print_json({{"ok", ok},
+                    {"serial", result.serial_hex.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.serial_hex)},
+                    {"checks", checks},
+                    {"holder", {{"mrz", result.mrz}, {"full_name", result.full_name}}},
+                    {"report", report_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(report_path)}});
+    } else {
+        for (const auto& c : result.checks)
+            fmt::print("{}  {}: {}\n", c.passed ? "PASS" : "FAIL", c.title, c.detail);
+        const std::string serial = result.serial_hex.empty() ? "" : fmt::format(" (card serial {})", result.serial_hex);
+        if (ok) {
+            fmt::print("VERIFIED: all {} checks passed{}\n", result.checks.size(), serial);
+        } else {
+            std::string ids;
+            for (const auto& c : result.checks)
+                if (!c.passed) ids += (ids.empty() ? "" : ", ") + c.id;
+            fmt::print("NOT VERIFIED: {} of {} checks failed ({}){}\n", failed, result.checks.size(), ids, serial);
+        }
+        if (!report_path.empty()) fmt::print("report: {}\n", report_path);
+    }
+    return ok ? exit_code::ok : exit_code::verification_failed;
+}
+
+void register_verify(CLI::App& app, GlobalOptions& globals, Action& run) {
+    auto o = std::make_shared<VerifyOptions>();
+    CLI::App* sub = app.add_subcommand(
+        "verify", "Verify a personalized card: BAC, EF.SOD signature and CSCA chain, data group hashes, Active "
+                  "Authentication, locked state and (with --record) every field against the holder record");
+    sub->add_option("--reader", o->reader, "Reader: PC/SC name, unique part of a name, index, or sim:PATH")->required();
+    sub->add_option("--csca", o->csca, "CSCA certificate (PEM or DER), the trust anchor")->required();
+    sub->add_option("--record", o->record_file, "Holder record file (.json, .jsonl or .csv): BAC key and expected data");
+    sub->add_option("--document-number", o->document_number,
+                    "Document number: picks the record in a file of several, or (without --record) the BAC key");
+    sub->add_option("--date-of-birth", o->date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD");
+    sub->add_option("--date-of-expiry", o->date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD");
+    sub->add_option("--report", o->report, "Also write a self-contained HTML report to this file");
+    add_common_flags(*sub, globals);
+    sub->footer("Exit status: 0 when every check passed; 6 when any check failed; 5 when BAC fails (wrong MRZ "
+                "data); 4 reader or communication failure; 3 unusable record or CSCA file.");
+    sub->callback([o, &globals, &run] { run = [o, &globals] { return run_verify(*o, globals); }; });
+}
+
+}  // namespace
+
+DOCKETCARD_COMMAND(register_verify);
+
+}  // namespace docketcard::app

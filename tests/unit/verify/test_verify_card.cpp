@@ -1,0 +1,265 @@
+// verify_card on in-process cards personalized and locked by perso::write_card / lock_card with
+// the sample keys (keys-sample/), and the HTML report of the result.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <openssl/evp.h>
+
+#include "docketcard/applet/card.hpp"
+#include "docketcard/perso/perso.hpp"
+#include "docketcard/record/mrz.hpp"
+#include "docketcard/record/record.hpp"
+#include "docketcard/transport/sim.hpp"
+#include "docketcard/util/error.hpp"
+#include "docketcard/verify/verify.hpp"
+
+using namespace docketcard;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path source(const std::string& rel) { return fs::path(DOCKETCARD_SOURCE_DIR) / rel; }
+
+const record::HolderRecord& sample_holder() {
+    static const auto loaded = record::load_records(source("samples/holders.jsonl"));
+    REQUIRE_FALSE(loaded.records.empty());
+    return loaded.records.front();
+}
+
+const perso::IssuerKeys& keys() {
+    static const perso::IssuerKeys k = perso::IssuerKeys::load(source("keys-sample"));
+    return k;
+}
+
+struct TestCard {
+    std::unique_ptr<transport::LinkChannel> channel;
+    std::string serial;
+};
+
+TestCard make_card(bool lock, std::uint64_t seed) {
+    applet::CardOptions o;
+    o.random_seed = seed;
+    TestCard c{std::make_unique<transport::LinkChannel>(
+                   std::make_unique<transport::SimLink>(applet::Card::in_memory(o), "memory card")),
+               ""};
+    c.serial = perso::write_card(*c.channel, sample_holder(), keys()).serial_hex;
+    if (lock) perso::lock_card(*c.channel, keys());
+    return c;
+}
+
+// Personalizing takes a few hundred APDUs: one locked and one unlocked card for all tests.
+TestCard& locked_card() {
+    static TestCard c = make_card(true, 11);
+    return c;
+}
+TestCard& unlocked_card() {
+    static TestCard c = make_card(false, 12);
+    return c;
+}
+
+verify::Options options_with(const record::HolderRecord& holder, const char* csca = "keys-sample/csca.pem") {
+    verify::Options o;
+    o.csca = source(csca);
+    o.record = holder;
+    o.now = 1767225600;  // 2026-01-01T00:00:00Z
+    return o;
+}
+
+std::vector<std::string> ids(const verify::Result& r) {
+    std::vector<std::string> out;
+    for (const auto& c : r.checks) out.push_back(c.id);
+    return out;
+}
+
+std::vector<std::string> failed(const verify::Result& r) {
+    std::vector<std::string> out;
+    for (const auto& c : r.checks)
+        if (!c.passed) out.push_back(c.id);
+    return out;
+}
+
+const std::vector<std::string> kCardChecks = {
+    "bac",       "com",       "dg1-read",   "dg2-read",    "dg11-read",  "dg12-read",  "dg13-read",
+    "dg14-read", "dg15-read", "sod-read",   "sod-signature", "ds-chain", "ds-validity", "sod-dg-set",
+    "dg1-hash",  "dg2-hash",  "dg11-hash",  "dg12-hash",   "dg13-hash",  "dg14-hash",  "dg15-hash",
+    "active-authentication", "locked"};
+
+std::vector<std::string> with_record_checks() {
+    auto v = kCardChecks;
+    for (const char* id : {"mrz", "names", "dates", "docket", "photo"}) v.push_back(id);
+    return v;
+}
+
+Bytes base64_decode(const std::string& text) {
+    Bytes out(text.size());
+    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                                  static_cast<int>(text.size()));
+    REQUIRE(n >= 0);
+    out.resize(static_cast<std::size_t>(n));
+    // EVP_DecodeBlock keeps a zero byte for each '=' of padding.
+    for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) out.pop_back();
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a written and locked card verifies: every check passes", "[verify][card]") {
+    auto& card = locked_card();
+    const auto& holder = sample_holder();
+    const auto r = verify::verify_card(*card.channel, options_with(holder));
+    INFO([&] {
+        std::string s;
+        for (const auto& c : r.checks) s += (c.passed ? "PASS " : "FAIL ") + c.id + ": " + c.detail + "\n";
+        return s;
+    }());
+    CHECK(ids(r) == with_record_checks());
+    CHECK(failed(r).empty());
+    CHECK(r.ok());
+    CHECK(r.serial_hex == card.serial);
+    CHECK(r.serial_hex.size() == 20);
+    CHECK(r.mrz == mrz::make_td1(holder).joined());
+    CHECK(r.full_name == "Núñez<<José María");
+    CHECK(r.photo == holder.photo);
+    CHECK(r.photo_mime == "image/jpeg");
+    CHECK(r.photo_width > 0);
+    CHECK(r.files.size() == 9);
+    CHECK(r.find("locked")->detail == "lifecycle state 0F (LOCKED): read side only");
+    CHECK(r.find("sod-dg-set")->detail == "EF.SOD and EF.COM both list DG1, DG2, DG11, DG12, DG13, DG14, DG15");
+}
+
+TEST_CASE("Active Authentication uses a fresh challenge every time", "[verify][card]") {
+    auto& card = locked_card();
+    auto o = options_with(sample_holder());
+    o.record.reset();
+    o.mrz_key = verify::MrzKey{sample_holder().document_number, sample_holder().date_of_birth.iso(),
+                               sample_holder().date_of_expiry.iso()};
+    const auto a = verify::verify_card(*card.channel, o);
+    const auto b = verify::verify_card(*card.channel, o);
+    CHECK(ids(a) == kCardChecks);   // no record: only the card's own checks
+    CHECK(a.ok());
+    CHECK(b.ok());
+    const auto& da = a.find("active-authentication")->detail;
+    const auto& db = b.find("active-authentication")->detail;
+    CHECK(da.rfind("INTERNAL AUTHENTICATE with the fresh challenge ", 0) == 0);
+    CHECK(da != db);
+}
+
+TEST_CASE("verification against another CSCA fails ds-chain only", "[verify][card]") {
+    const auto r = verify::verify_card(*locked_card().channel, options_with(sample_holder(), "keys-sample/other-csca.pem"));
+    CHECK(ids(r) == with_record_checks());
+    CHECK(failed(r) == std::vector<std::string>{"ds-chain"});
+    CHECK_FALSE(r.ok());
+    CHECK(r.find("sod-signature")->passed);
+}
+
+TEST_CASE("an unlocked card fails `locked` unless locking is not required", "[verify][card]") {
+    auto o = options_with(sample_holder());
+    const auto r = verify::verify_card(*unlocked_card().channel, o);
+    CHECK(failed(r) == std::vector<std::string>{"locked"});
+    CHECK(r.find("locked")->detail ==
+          "lifecycle state 07 (PERSONALIZED): the card must be LOCKED (0F); run `docketcard lock`");
+    o.require_locked = false;
+    const auto relaxed = verify::verify_card(*unlocked_card().channel, o);
+    CHECK(relaxed.ok());
+}
+
+TEST_CASE("a record with another docket court fails `docket`, naming docket.court", "[verify][card]") {
+    auto holder = sample_holder();
+    REQUIRE(holder.docket.court == "LOS");
+    holder.docket.court = "NYC";
+    holder.docket.check_in_interval_days += 7;
+    const auto r = verify::verify_card(*locked_card().channel, options_with(holder));
+    CHECK(failed(r) == std::vector<std::string>{"docket"});
+    CHECK(r.find("docket")->detail ==
+          "docket.court: card \"LOS\", record \"NYC\"; docket.check_in_interval_days: card 7, record 14");
+}
+
+TEST_CASE("record differences name the field and both values", "[verify][card]") {
+    auto holder = sample_holder();
+    holder.given_names = "José";
+    holder.place_of_birth = "Puebla, Mexico";
+    holder.photo.back() ^= 0x01;
+    holder.date_of_issue.day = 2;
+    const auto r = verify::verify_card(*locked_card().channel, options_with(holder));
+    CHECK(failed(r) == std::vector<std::string>{"mrz", "names", "dates", "photo"});
+    CHECK(r.find("mrz")->detail.rfind("name: card \"NUNEZ<<JOSE<MARIA", 0) == 0);
+    CHECK(r.find("names")->detail ==
+          "full name: card \"Núñez<<José María\", record \"Núñez<<José\"; place of birth: card \"Oaxaca, Mexico\", "
+          "record \"Puebla, Mexico\"");
+    CHECK(r.find("dates")->detail == "date of issue: card \"20250101\", record \"20250102\"");
+    CHECK(r.find("photo")->detail.find("SHA-256") != std::string::npos);
+}
+
+TEST_CASE("wrong MRZ data is a BAC error (CardRefused)", "[verify][card]") {
+    auto o = options_with(sample_holder());
+    o.record.reset();
+    o.mrz_key = verify::MrzKey{sample_holder().document_number, "1986-03-15", sample_holder().date_of_expiry.iso()};
+    try {
+        verify::verify_card(*locked_card().channel, o);
+        FAIL("no error");
+    } catch (const CardError& e) {
+        CHECK(e.kind() == ErrorKind::CardRefused);
+        CHECK(std::string(e.what()).find("BAC failed") != std::string::npos);
+    }
+    // The card is still usable afterwards.
+    CHECK(verify::verify_card(*locked_card().channel, options_with(sample_holder())).ok());
+}
+
+TEST_CASE("render_html: verdict, every check, the photo embedded, all text escaped", "[verify][html]") {
+    auto holder = sample_holder();
+    holder.docket.court = "<script>alert('court')</script>";
+    auto r = verify::verify_card(*locked_card().channel, options_with(holder));
+    r.holder.emplace_back("<b>label</b>", "\"><img src=x onerror=alert(1)>");
+    const std::string html = verify::render_html(r);
+
+    CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+    CHECK(html.find(">NOT VERIFIED<") != std::string::npos);
+    CHECK(html.find(">VERIFIED<") == std::string::npos);
+    for (const auto& c : r.checks) CHECK(html.find(">" + c.id + "<") != std::string::npos);
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("&lt;script&gt;alert(&#39;court&#39;)&lt;/script&gt;") != std::string::npos);
+    CHECK(html.find("<img src=x") == std::string::npos);
+    CHECK(html.find("&lt;b&gt;label&lt;/b&gt;") != std::string::npos);
+    CHECK(html.find(r.serial_hex) != std::string::npos);
+    CHECK(html.find("2026-01-01 00:00:00 UTC") != std::string::npos);
+    CHECK(html.find("FAIL") != std::string::npos);
+    CHECK(html.find("http") == std::string::npos);   // self-contained: no external resource
+
+    const std::string prefix = "<img src=\"data:image/jpeg;base64,";
+    const auto at = html.find(prefix);
+    REQUIRE(at != std::string::npos);
+    const auto start = at + prefix.size();
+    const std::string b64 = html.substr(start, html.find('"', start) - start);
+    CHECK(base64_decode(b64) == holder.photo);
+
+    auto good = verify::verify_card(*locked_card().channel, options_with(sample_holder()));
+    const std::string ok_html = verify::render_html(good);
+    CHECK(ok_html.find(">VERIFIED<") != std::string::npos);
+    CHECK(ok_html.find("NOT VERIFIED") == std::string::npos);
+    CHECK(ok_html.find("FAIL") == std::string::npos);
+}
+
+TEST_CASE("render_html: JPEG 2000 photos are not shown inline; their size is", "[verify][html]") {
+    verify::Result r;
+    r.checks.push_back({"bac", "Basic Access Control", true, "ok"});
+    r.photo = {0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50};
+    r.photo_mime = "image/jp2";
+    r.photo_width = 240;
+    r.photo_height = 320;
+    const std::string html = verify::render_html(r);
+    CHECK(html.find("<img") == std::string::npos);
+    CHECK(html.find("JPEG 2000 photo, 240 &times; 320 pixels") != std::string::npos);
+    CHECK(html.find("data:image/jp2;base64,AAAADGpQ") != std::string::npos);
+    CHECK(html.find(">VERIFIED<") != std::string::npos);
+}
+
+TEST_CASE("html_escape", "[verify][html]") {
+    CHECK(verify::html_escape("a<b>&\"c'") == "a&lt;b&gt;&amp;&quot;c&#39;");
+    CHECK(verify::html_escape("Núñez") == "Núñez");
+}
