@@ -1,0 +1,167 @@
+// Batch issuance at an issuance site (`docketcard issue`): holder records from one or more files
+// are personalized (perso::write_card), locked (perso::lock_card) and verified
+// (verify::verify_card: ICAO Doc 9303 Part 11 BAC + passive and active authentication) on cards
+// in one or more readers, recorded in the crash-safe journal (journal.hpp, docs/journal.md) so
+// that every valid record gets exactly one valid card, even when the process is killed.
+//
+// Threads: one worker per reader; records are handed out from one queue. The journal is used
+// under one mutex (a journal object is single-threaded); events are delivered one at a time.
+//
+// Per record, per card (the order that makes it exactly once):
+//   1. obtain a card: a sim:DIR/ reader makes a NEW card file in DIR; a PC/SC reader waits for a
+//      card to be inserted (the printer parks it at the encoder);
+//   2. read its serial (perso::read_card_info); a card that is not blank, or whose serial the
+//      journal already knows, is not used (PC/SC: the operator is asked to remove it);
+//   3. claim_record (exactly once: refused when the record is verified, unless --reissue),
+//      set_card_serial in the journal BEFORE the card receives any data;
+//   4. write_card -> mark_written -> lock_card -> mark_locked -> verify_card (record + CSCA),
+//      HTML report REPORTS/<document_number>-<serial>.html -> mark_verified;
+//   5. any failure of the card (refused, torn, verification failed) -> the card is set aside
+//      (sim: moved into DIR/spoiled/ BEFORE the journal says spoiled; PC/SC: the operator is
+//      asked to remove it and put it on the spoiled pile), mark_spoiled(reason), and the record
+//      is retried on a new card, at most max_attempts cards per record in one run.
+//
+// Resume rules (a run of the same command after a kill; journal::resume_step):
+//   - verified records are skipped (unless reissue);
+//   - an in-progress attempt without a serial is spoiled (the card got no data);
+//   - an in-progress attempt whose record changed since it began is spoiled (never lock old data);
+//   - an in-progress attempt with a serial made on a sim:DIR/ reader of this run: the card file
+//     holding that serial is searched in DIR and reopened. LOCKED -> (mark written/locked) ->
+//     verify; PERSONALIZED -> lock -> verify; BLANK or PERSONALIZING -> write_card, which
+//     finishes an incomplete card of the same holder; BLOCKED, or any failure while finishing ->
+//     set aside and spoiled, and the record gets a new card. Verification checks every field
+//     against the record, so a finished card holds exactly this holder's data.
+//   - an in-progress attempt whose card cannot be found (a PC/SC reader, or a sim folder not in
+//     this run, or the file is gone) is spoiled: "card SERIAL was in progress when the batch
+//     stopped and was not presented; destroy it if found". Its record gets a new card.
+//   Attempts spoiled at resume count against max_attempts of this run.
+//   After an interrupted run with reissue, run again WITHOUT reissue to resume: with reissue every
+//   verified record of the input is reissued again.
+//
+// No two valid cards carry the same document number: the journal allows one live attempt per
+// record, and a card leaves the reader (or its sim folder) marked spoiled before its attempt is.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "docketcard/applet/card.hpp"
+#include "docketcard/journal/journal.hpp"
+#include "docketcard/record/record.hpp"
+
+namespace docketcard::batch {
+
+/// What happened, for progress displays and the --json event stream.
+enum class EventKind {
+    WaitingForCard,  ///< a PC/SC worker asks for a blank card
+    CardInserted,    ///< a card is present and its serial read (sim: a new card file)
+    CardNotUsable,   ///< the inserted card is not blank or was used before: remove it
+    RecordStarted,   ///< a record was claimed on a card (attempt begun)
+    Resumed,         ///< an in-progress attempt from an earlier run is being finished
+    Progress,        ///< a write step (detail), with bytes done/total
+    Written,         ///< the card is personalized
+    Locked,          ///< the card is locked
+    Verified,        ///< the card passed verification: the record is issued
+    Rejected,        ///< an input record is invalid (detail: the problems, one per line)
+    Skipped,         ///< a record already verified in an earlier run
+    Spoiled,         ///< a card failed and was set aside (detail: the reason)
+    Failed,          ///< a record failed on max_attempts cards in this run
+    RemoveCard,      ///< a PC/SC worker waits for the card to be removed
+    ReaderFailed,    ///< a reader stopped working; its worker stopped
+    BatchDone,       ///< the end (the result is in BatchResult)
+};
+
+/// "record_started", "verified", ... (the --json "event" field).
+const char* to_string(EventKind kind) noexcept;
+
+/// One event. Fields that do not apply are empty.
+struct Event {
+    EventKind kind = EventKind::Progress;
+    std::string reader;
+    std::string document_number;
+    std::string serial;                  ///< upper-case hex
+    std::string detail;                  ///< reason, step, problems, or a prompt for the operator
+    std::optional<journal::AttemptId> attempt;
+    int attempt_number = 0;              ///< 1.. for the card attempts of this record in this run
+    std::string card_location;           ///< sim: card file (after set-aside: where it now is)
+    std::string report;                  ///< HTML QA report path (verified/spoiled after verify)
+    std::size_t done = 0, total = 0;     ///< Progress: bytes
+};
+
+/// How a run ended; exit_code() maps it to the documented exit code.
+enum class Outcome {
+    Complete,       ///< every valid record is verified (exit 0)
+    Incomplete,     ///< some records rejected, or failed on max_attempts cards (exit 9)
+    StrictRefused,  ///< strict and invalid input: nothing was done (exit 3)
+    ReaderFailure,  ///< every reader failed before the batch was done (exit 4)
+    Interrupted,    ///< stop was requested (SIGINT) before the batch was done (exit 130)
+};
+
+/// 0, 9, 3, 4, 130 (docs/cli.md exit codes).
+int exit_code(Outcome outcome) noexcept;
+/// "complete", "incomplete", ...
+const char* to_string(Outcome outcome) noexcept;
+
+/// What one run did and where things stand.
+struct BatchResult {
+    Outcome outcome = Outcome::Complete;
+    std::size_t valid = 0;          ///< valid records in the input
+    std::size_t rejected = 0;       ///< invalid records in the input (and duplicates)
+    std::size_t issued = 0;         ///< records verified in this run
+    std::size_t skipped = 0;        ///< records already verified in an earlier run
+    std::size_t failed = 0;         ///< records that failed on max_attempts cards in this run
+    std::size_t not_done = 0;       ///< valid records neither verified nor failed (interrupted, reader failure)
+    std::size_t spoiled = 0;        ///< cards spoiled in this run (resume included)
+    std::size_t superseded = 0;     ///< cards superseded by reissue in this run
+    std::vector<std::string> spoiled_locations;  ///< sim: where the spoiled card files are
+    std::vector<record::Rejected> rejected_records;
+    std::vector<std::string> reader_errors;
+    journal::Summary journal_summary;   ///< the journal's counts at the end
+    std::chrono::milliseconds elapsed{0};
+};
+
+/// Everything a run needs.
+struct BatchOptions {
+    std::vector<std::filesystem::path> inputs;   ///< record files (JSON, JSON Lines, CSV)
+    std::vector<std::string> readers;            ///< reader names (transport/reader.hpp)
+    std::filesystem::path keys_dir;              ///< perso::IssuerKeys::load
+    std::filesystem::path csca;                  ///< CSCA certificate for verify_card
+    std::filesystem::path journal_path;
+    std::optional<std::filesystem::path> reports_dir;  ///< default: JOURNAL.reports/
+    bool reissue = false;
+    bool strict = false;
+    int max_attempts = 3;
+    std::string station;                         ///< default: host name
+    record::LoadOptions load_options;
+
+    /// Receives every event, one at a time (serialized), from worker threads.
+    std::function<void(const Event&)> on_event;
+    /// Set (e.g. from a SIGINT handler) to stop handing out records: workers finish the card in
+    /// their hands, then stop. Polled; may be null.
+    const std::atomic<bool>* stop = nullptr;
+    /// Test-only fault injector: options of the N-th (0-based) new card a sim:DIR/ reader makes
+    /// in this run (e.g. CardOptions::tear_after). Default: applet defaults.
+    std::function<applet::CardOptions(const std::string& reader, std::size_t card_index)> sim_card_options;
+    /// Polling period of PC/SC waits (insert, removal) between checks of `stop`.
+    std::chrono::milliseconds poll{250};
+};
+
+/// Canonical encoding of a record for journal::record_digest: every field that reaches the card
+/// (the photo as its SHA-256), as compact JSON with sorted keys (RFC 8259). Not the source
+/// position, and not the card access number (a secret: a digest would reveal it to a search of
+/// 10^6 values).
+std::string canonical_record(const record::HolderRecord& holder);
+
+/// Runs a batch (see the header comment). Throws Error(Journal) when the journal is locked by
+/// another batch or corrupt, Error(InvalidInput) for unreadable input, keys or CSCA,
+/// Error(Usage) for a reader named twice, Error(Communication) when a reader cannot be opened.
+/// Card failures never throw: they are spoiled cards and events.
+BatchResult run_batch(const BatchOptions& options);
+
+}  // namespace docketcard::batch

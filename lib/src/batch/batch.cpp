@@ -1,0 +1,774 @@
+#include "docketcard/batch/batch.hpp"
+
+#include <deque>
+#include <exception>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <unistd.h>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "docketcard/crypto/crypto.hpp"
+#include "docketcard/journal/sqlite_journal.hpp"
+#include "docketcard/perso/perso.hpp"
+#include "docketcard/transport/reader.hpp"
+#include "docketcard/transport/sim.hpp"
+#include "docketcard/util/error.hpp"
+#include "docketcard/verify/verify.hpp"
+
+namespace docketcard::batch {
+
+const char* to_string(EventKind kind) noexcept {
+    switch (kind) {
+        case EventKind::WaitingForCard: return "waiting_for_card";
+        case EventKind::CardInserted: return "card_inserted";
+        case EventKind::CardNotUsable: return "card_not_usable";
+        case EventKind::RecordStarted: return "record_started";
+        case EventKind::Resumed: return "resumed";
+        case EventKind::Progress: return "progress";
+        case EventKind::Written: return "written";
+        case EventKind::Locked: return "locked";
+        case EventKind::Verified: return "verified";
+        case EventKind::Rejected: return "rejected";
+        case EventKind::Skipped: return "skipped";
+        case EventKind::Spoiled: return "spoiled";
+        case EventKind::Failed: return "failed";
+        case EventKind::RemoveCard: return "remove_card";
+        case EventKind::ReaderFailed: return "reader_failed";
+        case EventKind::BatchDone: return "batch_done";
+    }
+    return "unknown";
+}
+
+int exit_code(Outcome outcome) noexcept {
+    switch (outcome) {
+        case Outcome::Complete: return 0;
+        case Outcome::Incomplete: return 9;
+        case Outcome::StrictRefused: return 3;
+        case Outcome::ReaderFailure: return 4;
+        case Outcome::Interrupted: return 130;
+    }
+    return 70;
+}
+
+const char* to_string(Outcome outcome) noexcept {
+    switch (outcome) {
+        case Outcome::Complete: return "complete";
+        case Outcome::Incomplete: return "incomplete";
+        case Outcome::StrictRefused: return "strict_refused";
+        case Outcome::ReaderFailure: return "reader_failure";
+        case Outcome::Interrupted: return "interrupted";
+    }
+    return "unknown";
+}
+
+std::string canonical_record(const record::HolderRecord& h) {
+    nlohmann::json doc = {
+        {"document_number", h.document_number},
+        {"document_code", h.document_code},
+        {"issuing_state", h.issuing_state},
+        {"surname", h.surname},
+        {"given_names", h.given_names},
+        {"sex", std::string(1, h.sex)},
+        {"date_of_birth", h.date_of_birth.iso()},
+        {"nationality", h.nationality},
+        {"place_of_birth", h.place_of_birth ? nlohmann::json(*h.place_of_birth) : nlohmann::json(nullptr)},
+        {"date_of_issue", h.date_of_issue.iso()},
+        {"date_of_expiry", h.date_of_expiry.iso()},
+        {"photo_sha256", to_hex(crypto::sha256(h.photo))},
+        {"a_number", h.a_number},
+        {"docket",
+         {{"court", h.docket.court},
+          {"case_number", h.docket.case_number},
+          {"next_hearing", h.docket.next_hearing},
+          {"release_type", record::to_string(h.docket.release_type)},
+          {"reporting_office", h.docket.reporting_office},
+          {"check_in_interval_days", h.docket.check_in_interval_days},
+          {"conditions", h.docket.conditions}}},
+    };
+    return doc.dump();
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+using perso::CardState;
+
+/// A card in a reader's hands: its channel and, for sim, its file.
+struct CardInHand {
+    std::unique_ptr<transport::CardChannel> channel;
+    fs::path file;
+};
+
+/// One reader as the batch uses it.
+class Slot {
+public:
+    virtual ~Slot() = default;
+    virtual const std::string& name() const = 0;
+    /// The next blank card (sim: a new file; PC/SC: waits for insertion). Empty when stopped.
+    virtual CardInHand next_card(const std::function<bool()>& stopped, const std::function<void(Event)>& emit) = 0;
+    /// Releases the card: sim moves a spoiled card file into DIR/spoiled/; PC/SC asks the operator
+    /// to remove the card and waits. Returns where the card is now.
+    virtual std::string set_aside(CardInHand card, bool spoiled, const std::string& serial,
+                                  const std::function<bool()>& stopped, const std::function<void(Event)>& emit) = 0;
+    virtual const fs::path* sim_dir() const { return nullptr; }
+};
+
+class SimSlot final : public Slot {
+public:
+    SimSlot(std::string name, fs::path dir, const BatchOptions& o)
+        : name_(std::move(name)), dir_(std::move(dir)), factory_(dir_), options_(o) {}
+    const std::string& name() const override { return name_; }
+    const fs::path* sim_dir() const override { return &dir_; }
+
+    CardInHand next_card(const std::function<bool()>&, const std::function<void(Event)>&) override {
+        fs::path file = factory_.next_card();
+        applet::CardOptions card_options;
+        if (options_.sim_card_options) card_options = options_.sim_card_options(name_, made_++);
+        return {transport::open_sim_channel(file, std::move(card_options)), file};
+    }
+
+    std::string set_aside(CardInHand card, bool spoiled, const std::string&, const std::function<bool()>&,
+                          const std::function<void(Event)>&) override {
+        card.channel.reset();  // closes the card file before it moves
+        if (!spoiled) return card.file.string();
+        const fs::path dest_dir = dir_ / "spoiled";
+        fs::create_directories(dest_dir);
+        const fs::path dest = dest_dir / card.file.filename();
+        fs::rename(card.file, dest);
+        return dest.string();
+    }
+
+private:
+    std::string name_;
+    fs::path dir_;
+    transport::SimCardFactory factory_;
+    const BatchOptions& options_;
+    std::size_t made_ = 0;
+};
+
+class PcscSlot final : public Slot {
+public:
+    PcscSlot(std::string name, std::unique_ptr<transport::Reader> reader, std::chrono::milliseconds poll)
+        : name_(std::move(name)), reader_(std::move(reader)), poll_(poll) {}
+    const std::string& name() const override { return name_; }
+
+    CardInHand next_card(const std::function<bool()>& stopped, const std::function<void(Event)>& emit) override {
+        Event e;
+        e.kind = EventKind::WaitingForCard;
+        e.reader = name_;
+        e.detail = fmt::format("insert a blank card in reader '{}'", reader_->name());
+        emit(e);
+        for (;;) {
+            if (stopped()) return {};
+            if (reader_->wait_for_card(poll_) == transport::WaitResult::Ready) break;
+        }
+        transport::ConnectOptions co;
+        co.exclusive = true;
+        return {reader_->connect(co), {}};
+    }
+
+    std::string set_aside(CardInHand card, bool spoiled, const std::string& serial,
+                          const std::function<bool()>& stopped, const std::function<void(Event)>& emit) override {
+        card.channel.reset();
+        Event e;
+        e.kind = EventKind::RemoveCard;
+        e.reader = name_;
+        e.serial = serial;
+        e.detail = spoiled ? fmt::format("remove card {} from reader '{}' and put it on the SPOILED pile (destroy it)",
+                                         serial.empty() ? "?" : serial, reader_->name())
+                           : fmt::format("remove the card from reader '{}'", reader_->name());
+        emit(e);
+        while (!stopped()) {
+            if (reader_->wait_for_removal(poll_) == transport::WaitResult::Ready) break;
+        }
+        return spoiled ? fmt::format("spoiled pile (card {} from reader '{}')", serial, reader_->name())
+                       : reader_->name();
+    }
+
+private:
+    std::string name_;
+    std::unique_ptr<transport::Reader> reader_;
+    std::chrono::milliseconds poll_;
+};
+
+struct Item {
+    record::HolderRecord rec;
+    std::string digest;
+};
+
+std::string host_name() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) return "station";
+    return buf;
+}
+
+// A valid record the card still cannot take: BAC needs the full dates of birth and expiry as
+// digits (ICAO Doc 9303 Part 11 9.7.1: MRZ information = document number, date of birth, date of
+// expiry with check digits), so a date with unknown parts (`<<`) cannot be written. Refused with
+// the other invalid input, before any card is used.
+std::optional<std::pair<std::string, std::string>> card_cannot_take(const record::HolderRecord& h) {
+    auto has_unknown = [](const record::Date& d) { return d.month == 0 || d.day == 0; };
+    if (has_unknown(h.date_of_birth))
+        return std::make_pair(std::string("date_of_birth"),
+                              fmt::format("{} has unknown parts; the card's BAC key (ICAO Doc 9303 Part 11 9.7.1) "
+                                          "needs a full date, so this holder cannot be personalized",
+                                          h.date_of_birth.iso()));
+    if (has_unknown(h.date_of_expiry))
+        return std::make_pair(std::string("date_of_expiry"),
+                              fmt::format("{} has unknown parts; the card's BAC key (ICAO Doc 9303 Part 11 9.7.1) "
+                                          "needs a full date, so this holder cannot be personalized",
+                                          h.date_of_expiry.iso()));
+    return std::nullopt;
+}
+
+void write_atomically(const fs::path& file, const std::string& text) {
+    const fs::path tmp = file.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out) throw Error(ErrorKind::InvalidInput, fmt::format("cannot write {}", tmp.string()));
+    }
+    fs::rename(tmp, file);
+}
+
+class Runner {
+public:
+    explicit Runner(const BatchOptions& o) : o_(o) {}
+
+    BatchResult run();
+
+private:
+    bool stopped() const { return fatal_flag_.load() || (o_.stop && o_.stop->load()); }
+    void emit(Event e) {
+        const std::lock_guard lock(event_mutex_);
+        if (o_.on_event) o_.on_event(e);
+    }
+    void load_inputs();
+    void open_readers();
+    void register_records();
+    void resume();
+    void build_queue();
+    void worker(Slot& slot);
+    void issue_record(Slot& slot, const Item& item);
+    void finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base);
+    void spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const std::string& reason, Event base);
+    const Item* item_for(const std::string& doc) const {
+        auto it = by_doc_.find(doc);
+        return it == by_doc_.end() ? nullptr : &items_[it->second];
+    }
+
+    const BatchOptions& o_;
+    std::optional<perso::IssuerKeys> keys_;
+    std::unique_ptr<journal::Journal> journal_;
+    std::vector<std::unique_ptr<Slot>> slots_;
+    std::vector<Item> items_;
+    std::map<std::string, std::size_t> by_doc_;
+    std::vector<record::Rejected> rejected_;
+    std::deque<std::size_t> queue_;
+    std::map<std::string, int> attempts_run_;
+    std::set<std::string> finished_in_resume_;
+    fs::path reports_;
+    BatchResult res_;
+
+    std::mutex mutex_;         // journal_, queue_, attempts_run_, res_
+    std::mutex event_mutex_;   // on_event calls
+    std::atomic<bool> fatal_flag_{false};
+    std::exception_ptr fatal_;
+    std::size_t failed_readers_ = 0;
+};
+
+void Runner::load_inputs() {
+    if (o_.inputs.empty()) throw Error(ErrorKind::Usage, "no input record file given");
+    std::map<std::string, std::string> seen;  // document number -> source
+    for (const auto& input : o_.inputs) {
+        auto loaded = record::load_records(input, o_.load_options);
+        for (auto& rej : loaded.rejected) rejected_.push_back(std::move(rej));
+        for (auto& rec : loaded.records) {
+            const std::string source = fmt::format("{}:{}", rec.source_file, rec.source_line);
+            if (auto it = seen.find(rec.document_number); it != seen.end()) {
+                record::Rejected dup;
+                dup.file = rec.source_file;
+                dup.line = rec.source_line;
+                dup.document_number = rec.document_number;
+                dup.problems.push_back({rec.source_file, rec.source_line, "document_number",
+                                        fmt::format("{} appears again (first at {}); one card per document "
+                                                    "number: the later record is refused",
+                                                    rec.document_number, it->second)});
+                rejected_.push_back(std::move(dup));
+                continue;
+            }
+            if (auto why = card_cannot_take(rec)) {
+                record::Rejected bad;
+                bad.file = rec.source_file;
+                bad.line = rec.source_line;
+                bad.document_number = rec.document_number;
+                bad.problems.push_back({rec.source_file, rec.source_line, why->first, why->second});
+                rejected_.push_back(std::move(bad));
+                continue;
+            }
+            seen.emplace(rec.document_number, source);
+            Item item;
+            item.digest = journal::record_digest(to_bytes(canonical_record(rec)));
+            item.rec = std::move(rec);
+            by_doc_[item.rec.document_number] = items_.size();
+            items_.push_back(std::move(item));
+        }
+    }
+    res_.valid = items_.size();
+    res_.rejected = rejected_.size();
+    res_.rejected_records = rejected_;
+    for (const auto& rej : rejected_) {
+        Event e;
+        e.kind = EventKind::Rejected;
+        e.document_number = rej.document_number;
+        std::string lines;
+        for (const auto& p : rej.problems) lines += (lines.empty() ? "" : "\n") + p.to_string();
+        e.detail = lines;
+        emit(e);
+    }
+}
+
+void Runner::open_readers() {
+    if (o_.readers.empty()) throw Error(ErrorKind::Usage, "no reader given: name at least one --reader");
+    std::set<std::string> names;
+    std::set<fs::path> dirs;
+    for (const auto& text : o_.readers) {
+        auto spec = transport::parse_reader(text);
+        if (!names.insert(spec.text).second)
+            throw Error(ErrorKind::Usage, fmt::format("reader '{}' is named twice", spec.text));
+        if (spec.kind == transport::ReaderSpec::Kind::SimFile)
+            throw Error(ErrorKind::Usage, fmt::format("reader '{}' is one card file; a batch needs a folder of "
+                                                      "cards: write sim:DIR/ (ending in /)",
+                                                      spec.text));
+        if (spec.kind == transport::ReaderSpec::Kind::SimDir) {
+            const fs::path dir = fs::weakly_canonical(spec.sim_path);
+            if (!dirs.insert(dir).second)
+                throw Error(ErrorKind::Usage, fmt::format("sim folder '{}' is named twice", dir.string()));
+            slots_.push_back(std::make_unique<SimSlot>(spec.text, dir, o_));
+        } else {
+            slots_.push_back(std::make_unique<PcscSlot>(spec.text, transport::open_reader(spec), o_.poll));
+        }
+    }
+}
+
+void Runner::register_records() {
+    std::set<std::string> valid_docs;
+    for (const auto& item : items_) {
+        journal::RecordEntry e;
+        e.document_number = item.rec.document_number;
+        e.source = fmt::format("{}:{}", item.rec.source_file, item.rec.source_line);
+        e.digest = item.digest;
+        journal_->register_record(e);
+        valid_docs.insert(e.document_number);
+    }
+    for (const auto& rej : rejected_) {
+        journal::RecordEntry e;
+        // A rejected duplicate (or a rejected record naming a valid one's number) must not
+        // overwrite the valid record: it is keyed by its source position instead.
+        if (!valid_docs.count(rej.document_number)) e.document_number = rej.document_number;
+        e.source = fmt::format("{}:{}", rej.file, rej.line);
+        for (const auto& p : rej.problems) e.problems.push_back(p.to_string());
+        if (e.problems.empty()) e.problems.push_back(e.source + ": invalid record");
+        e.digest = journal::record_digest(to_bytes("rejected\n" + e.source + "\n" + rej.document_number));
+        journal_->register_record(e);
+    }
+}
+
+// Every in-progress attempt is finished or spoiled before anything new is claimed.
+void Runner::resume() {
+    const auto in_progress = journal_->in_progress_attempts();
+    if (in_progress.empty()) return;
+    std::map<std::string, std::pair<fs::path, Slot*>> cards;  // serial -> sim card file
+    for (auto& slot : slots_) {
+        const fs::path* dir = slot->sim_dir();
+        if (!dir || !fs::is_directory(*dir)) continue;
+        for (const auto& entry : fs::directory_iterator(*dir)) {
+            if (!entry.is_regular_file() || entry.path().extension() != ".card") continue;
+            try {
+                auto card = applet::Card::open(entry.path());
+                cards[card->serial_hex()] = {entry.path(), slot.get()};
+            } catch (const Error&) {
+                // not a card file this batch can use; leave it
+            }
+        }
+    }
+    for (const auto& a : in_progress) {
+        const Item* item = item_for(a.document_number);
+        const auto status = journal_->record(a.document_number);
+        const std::string digest = item ? item->digest : (status ? status->digest : a.record_digest);
+        Event base;
+        base.document_number = a.document_number;
+        base.serial = a.card_serial.value_or("");
+        base.attempt = a.id;
+        base.reader = a.reader;
+        const auto found = a.card_serial ? cards.find(*a.card_serial) : cards.end();
+        auto spoil_found_or_not = [&](const std::string& reason) {
+            CardInHand card;
+            Slot* slot = nullptr;
+            if (found != cards.end()) {
+                card.file = found->second.first;
+                slot = found->second.second;
+            }
+            spoil(slot, std::move(card), a, reason, base);
+        };
+        switch (journal::resume_step(a, digest)) {
+            case journal::ResumeStep::SpoilUnread:
+                spoil_found_or_not("interrupted before the card serial was read");
+                continue;
+            case journal::ResumeStep::SpoilOutdated:
+                spoil_found_or_not("the record changed since this card was begun; a card with outdated data is "
+                                   "never locked");
+                continue;
+            case journal::ResumeStep::IdentifyCard: break;
+        }
+        if (!item) {
+            spoil_found_or_not("the record is not in this run's input, so its card cannot be finished");
+            continue;
+        }
+        if (found == cards.end()) {
+            spoil_found_or_not(fmt::format("card {} was in progress when the batch stopped and was not presented on "
+                                           "resume; destroy it if found",
+                                           *a.card_serial));
+            continue;
+        }
+        ++attempts_run_[a.document_number];
+        CardInHand card{nullptr, found->second.first};
+        Slot* slot = found->second.second;
+        base.reader = slot->name();
+        base.card_location = card.file.string();
+        base.attempt_number = attempts_run_[a.document_number];
+        try {
+            card.channel = transport::open_sim_channel(card.file);
+            const auto info = perso::read_card_info(*card.channel);
+            Event e = base;
+            e.kind = EventKind::Resumed;
+            e.detail = fmt::format("finishing attempt {} ({}); the card is {}", a.id, journal::to_string(a.state),
+                                   perso::to_string(info.state));
+            emit(e);
+            finish(card, *item, a, info.state, base);
+            card.channel.reset();
+            finished_in_resume_.insert(a.document_number);
+        } catch (const Error& err) {
+            if (err.kind() == ErrorKind::Journal) throw;
+            spoil(slot, std::move(card), a, err.what(), base);
+        }
+    }
+}
+
+void Runner::build_queue() {
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+        const auto& doc = items_[i].rec.document_number;
+        if (finished_in_resume_.count(doc)) continue;  // already counted as issued
+        const auto status = journal_->record(doc);
+        if (status && status->state == journal::State::Verified && !o_.reissue) {
+            ++res_.skipped;
+            Event e;
+            e.kind = EventKind::Skipped;
+            e.document_number = doc;
+            e.serial = status->live_attempt ? status->live_attempt->card_serial.value_or("") : "";
+            e.detail = "already issued (verified) in an earlier run";
+            emit(e);
+            continue;
+        }
+        queue_.push_back(i);
+    }
+}
+
+void Runner::spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const std::string& reason, Event base) {
+    std::string location = card.file.string();
+    std::exception_ptr reader_failure;
+    if (slot) {
+        try {
+            location = slot->set_aside(std::move(card), true, a.card_serial.value_or(""), [this] { return stopped(); },
+                                       [this](Event e) { emit(std::move(e)); });
+        } catch (...) {
+            reader_failure = std::current_exception();
+        }
+    } else {
+        card.channel.reset();
+    }
+    {
+        const std::lock_guard lock(mutex_);
+        journal_->mark_spoiled(a.id, reason);
+        ++res_.spoiled;
+        res_.spoiled_locations.push_back(location.empty() ? fmt::format("card {} (attempt {})",
+                                                                        a.card_serial.value_or("?"), a.id)
+                                                          : location);
+    }
+    base.kind = EventKind::Spoiled;
+    base.detail = reason;
+    base.card_location = location;
+    emit(base);
+    if (reader_failure) std::rethrow_exception(reader_failure);
+}
+
+void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base) {
+    auto& ch = *card.channel;
+    auto journal_call = [this](auto&& f) {
+        const std::lock_guard lock(mutex_);
+        return f();
+    };
+    if (a.state == journal::State::Writing) {
+        if (state == CardState::Blank || state == CardState::Personalizing) {
+            perso::WriteOptions wo;
+            wo.on_progress = [&](const perso::Progress& p) {
+                Event e = base;
+                e.kind = EventKind::Progress;
+                e.detail = p.step;
+                e.done = p.done;
+                e.total = p.total;
+                emit(e);
+            };
+            perso::write_card(ch, item.rec, *keys_, wo);
+            state = CardState::Personalized;
+        }
+        if (state != CardState::Personalized && state != CardState::Locked)
+            throw Error(ErrorKind::WrongCardState,
+                        fmt::format("the card is {}; it cannot be finished", perso::to_string(state)));
+        a = journal_call([&] { return journal_->mark_written(a.id); });
+        Event e = base;
+        e.kind = EventKind::Written;
+        emit(e);
+    }
+    if (a.state == journal::State::Written) {
+        if (state != CardState::Locked) perso::lock_card(ch, *keys_);
+        a = journal_call([&] { return journal_->mark_locked(a.id); });
+        Event e = base;
+        e.kind = EventKind::Locked;
+        emit(e);
+    }
+    verify::Options vo;
+    vo.csca = o_.csca;
+    vo.record = item.rec;
+    const auto result = verify::verify_card(ch, vo);
+    const std::string serial = a.card_serial.value_or(result.serial_hex);
+    const fs::path report = reports_ / fmt::format("{}-{}.html", item.rec.document_number, serial);
+    write_atomically(report, verify::render_html(result));
+    base.report = report.string();
+    if (!result.ok()) {
+        std::string failed;
+        for (const auto& c : result.checks)
+            if (!c.passed) failed += (failed.empty() ? "" : "; ") + c.id + ": " + c.detail;
+        throw Error(ErrorKind::VerificationFailed, "verification failed: " + failed);
+    }
+    journal_call([&] {
+        journal_->mark_verified(a.id);
+        ++res_.issued;
+        return 0;
+    });
+    Event e = base;
+    e.kind = EventKind::Verified;
+    emit(e);
+}
+
+void Runner::issue_record(Slot& slot, const Item& item) {
+    const std::string& doc = item.rec.document_number;
+    for (;;) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (attempts_run_[doc] >= o_.max_attempts) {
+                ++res_.failed;
+                Event e;
+                e.kind = EventKind::Failed;
+                e.reader = slot.name();
+                e.document_number = doc;
+                e.detail = fmt::format("failed on {} cards in this run; run the batch again to retry", o_.max_attempts);
+                emit(e);
+                return;
+            }
+        }
+        if (stopped()) return;
+        const auto emitter = [this](Event e) { emit(std::move(e)); };
+        const auto is_stopped = [this] { return stopped(); };
+        CardInHand card = slot.next_card(is_stopped, emitter);  // reader failures propagate
+        if (!card.channel) return;
+        Event base;
+        base.reader = slot.name();
+        base.document_number = doc;
+        base.card_location = card.file.string();
+        perso::CardInfo info;
+        try {
+            info = perso::read_card_info(*card.channel);
+        } catch (const Error& err) {
+            Event e = base;
+            e.kind = EventKind::CardNotUsable;
+            e.detail = fmt::format("the card cannot be read: {}", err.what());
+            emit(e);
+            slot.set_aside(std::move(card), false, "", is_stopped, emitter);
+            continue;
+        }
+        base.serial = info.serial_hex.value_or("");
+        {
+            Event e = base;
+            e.kind = EventKind::CardInserted;
+            e.detail = perso::to_string(info.state);
+            emit(e);
+        }
+        std::optional<journal::Attempt> attempt;
+        std::string unusable;
+        if (info.state != CardState::Blank || !info.serial_hex) {
+            unusable = fmt::format("the card is {}, not blank", perso::to_string(info.state));
+        } else {
+            const std::lock_guard lock(mutex_);
+            const auto used = journal_->attempts_by_serial(from_hex(*info.serial_hex));
+            if (!used.empty()) {
+                unusable = fmt::format("card {} was used before (attempt {}, {}); it must not be reused",
+                                       *info.serial_hex, used.back().id, journal::to_string(used.back().state));
+            } else {
+                attempt = journal_->claim_record(doc, slot.name(), o_.reissue);
+                ++attempts_run_[doc];
+                attempt = journal_->set_card_serial(attempt->id, from_hex(*info.serial_hex));
+            }
+        }
+        if (!attempt) {
+            Event e = base;
+            e.kind = EventKind::CardNotUsable;
+            e.detail = unusable;
+            emit(e);
+            slot.set_aside(std::move(card), false, base.serial, is_stopped, emitter);
+            continue;
+        }
+        base.attempt = attempt->id;
+        base.attempt_number = attempts_run_[doc];
+        {
+            Event e = base;
+            e.kind = EventKind::RecordStarted;
+            emit(e);
+        }
+        try {
+            finish(card, item, *attempt, info.state, base);
+        } catch (const Error& err) {
+            if (err.kind() == ErrorKind::Journal) throw;
+            spoil(&slot, std::move(card), *attempt, err.what(), base);
+            if (err.kind() == ErrorKind::InvalidInput) {
+                // The record itself cannot be written: another card would fail the same way.
+                const std::lock_guard lock(mutex_);
+                ++res_.failed;
+                Event e = base;
+                e.kind = EventKind::Failed;
+                e.detail = fmt::format("the record cannot be written: {}", err.what());
+                emit(e);
+                return;
+            }
+            continue;
+        } catch (const std::exception& err) {
+            spoil(&slot, std::move(card), *attempt, err.what(), base);
+            continue;
+        }
+        slot.set_aside(std::move(card), false, base.serial, is_stopped, emitter);
+        return;
+    }
+}
+
+void Runner::worker(Slot& slot) {
+    try {
+        while (!stopped()) {
+            std::size_t index = 0;
+            {
+                const std::lock_guard lock(mutex_);
+                if (queue_.empty()) break;
+                index = queue_.front();
+                queue_.pop_front();
+            }
+            issue_record(slot, items_[index]);
+        }
+    } catch (const Error& err) {
+        if (err.kind() == ErrorKind::Journal || err.kind() == ErrorKind::Internal) {
+            const std::lock_guard lock(mutex_);
+            if (!fatal_) fatal_ = std::current_exception();
+            fatal_flag_ = true;
+            return;
+        }
+        {
+            const std::lock_guard lock(mutex_);
+            ++failed_readers_;
+            res_.reader_errors.push_back(fmt::format("{}: {}", slot.name(), err.what()));
+        }
+        Event e;
+        e.kind = EventKind::ReaderFailed;
+        e.reader = slot.name();
+        e.detail = err.what();
+        emit(e);
+    } catch (const std::exception& err) {
+        const std::lock_guard lock(mutex_);
+        if (!fatal_) fatal_ = std::current_exception();
+        fatal_flag_ = true;
+    }
+}
+
+BatchResult Runner::run() {
+    const auto started = std::chrono::steady_clock::now();
+    if (o_.max_attempts < 1) throw Error(ErrorKind::Usage, "--max-attempts must be at least 1");
+    load_inputs();
+    if (o_.strict && !rejected_.empty()) {
+        res_.outcome = Outcome::StrictRefused;
+        Event e;
+        e.kind = EventKind::BatchDone;
+        e.detail = to_string(res_.outcome);
+        emit(e);
+        return res_;
+    }
+    keys_.emplace(perso::IssuerKeys::load(o_.keys_dir));
+    if (!fs::is_regular_file(o_.csca))
+        throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", o_.csca.string()));
+    // Readers are parsed before the journal is locked (usage errors first) but opened after it:
+    // a second batch is refused before it touches any reader.
+    for (const auto& text : o_.readers) transport::parse_reader(text);
+    journal::BatchStart start;
+    start.station = o_.station.empty() ? host_name() : o_.station;
+    for (const auto& in : o_.inputs) start.input += (start.input.empty() ? "" : " ") + in.string();
+    journal_ = journal::open_sqlite_journal(o_.journal_path, start);
+    open_readers();
+    reports_ = o_.reports_dir ? *o_.reports_dir : fs::path(o_.journal_path.string() + ".reports");
+    fs::create_directories(reports_);
+
+    register_records();
+    resume();
+    build_queue();
+
+    std::vector<std::thread> threads;
+    for (auto& slot : slots_) threads.emplace_back([this, s = slot.get()] { worker(*s); });
+    for (auto& t : threads) t.join();
+    if (fatal_) std::rethrow_exception(fatal_);
+
+    res_.not_done = res_.valid - std::min(res_.valid, res_.issued + res_.skipped + res_.failed);
+    if (res_.not_done > 0 && o_.stop && o_.stop->load())
+        res_.outcome = Outcome::Interrupted;
+    else if (res_.not_done > 0 && failed_readers_ > 0)
+        res_.outcome = Outcome::ReaderFailure;
+    else if (res_.not_done > 0 || res_.failed > 0 || res_.rejected > 0)
+        res_.outcome = Outcome::Incomplete;
+    else
+        res_.outcome = Outcome::Complete;
+    for (const auto& a : journal_->attempts())
+        if (a.state == journal::State::Superseded && a.superseded_by) {
+            const auto by = journal_->attempt(*a.superseded_by);
+            if (by && by->batch_id == journal_->current_batch()->id) ++res_.superseded;
+        }
+    res_.journal_summary = journal_->summary();
+    journal_->end_batch(res_.outcome == Outcome::Complete       ? journal::BatchOutcome::Complete
+                        : res_.outcome == Outcome::ReaderFailure ? journal::BatchOutcome::Failed
+                                                                 : journal::BatchOutcome::Incomplete);
+    res_.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    Event e;
+    e.kind = EventKind::BatchDone;
+    e.detail = to_string(res_.outcome);
+    emit(e);
+    return res_;
+}
+
+}  // namespace
+
+BatchResult run_batch(const BatchOptions& options) {
+    Runner runner(options);
+    return runner.run();
+}
+
+}  // namespace docketcard::batch
