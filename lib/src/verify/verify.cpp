@@ -506,11 +506,19 @@ Result Verifier::run() {
         h.emplace_back("Date of expiry (YYMMDD)", field(38, 6));
     }
     if (dg11_) {
-        h.emplace_back("Full name", dg11_->full_name);
+        const auto sep = dg11_->full_name.find("<<");
+        if (sep == std::string::npos) {
+            h.emplace_back("Full name", dg11_->full_name);
+        } else {
+            h.emplace_back("Surname", dg11_->full_name.substr(0, sep));
+            h.emplace_back("Given names", dg11_->full_name.substr(sep + 2));
+        }
         if (dg11_->place_of_birth) h.emplace_back("Place of birth", *dg11_->place_of_birth);
     }
     if (dg12_) {
-        h.emplace_back("Date of issue (YYYYMMDD)", dg12_->date_of_issue);
+        const auto& d = dg12_->date_of_issue;
+        h.emplace_back("Date of issue",
+                       d.size() == 8 ? d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) : d);
         h.emplace_back("Issuing authority", dg12_->issuing_authority);
     }
     if (dg13_) {
