@@ -1,0 +1,86 @@
+// `docketcard lock`: locks a completely personalized card (irreversible, docs/card-protocol.md
+// LOCK 84 DA DE AD). Asks for confirmation on a terminal unless --yes.
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "cli.hpp"
+#include "docketcard/perso/perso.hpp"
+#include "docketcard/transport/reader.hpp"
+#include "docketcard/transport/trace.hpp"
+#include "docketcard/util/error.hpp"
+
+namespace docketcard::app {
+
+namespace {
+
+struct LockOptions {
+    std::string reader;
+    std::string keys_dir;
+    bool yes = false;
+};
+
+bool confirm(const std::string& serial) {
+    fmt::print(stderr, "Lock card {}? This cannot be undone [y/N] ", serial);
+    std::fflush(stderr);
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+}
+
+int run_lock(const LockOptions& o, const GlobalOptions& g) {
+    if (!o.yes && ::isatty(STDIN_FILENO) != 1) {
+        throw Error(ErrorKind::Usage,
+                    "locking is irreversible and there is no terminal to confirm it on: pass --yes to lock without "
+                    "asking");
+    }
+    const auto keys = perso::IssuerKeys::load(o.keys_dir);
+    auto reader = transport::open_reader(transport::parse_reader(o.reader));
+    transport::ConnectOptions connect;
+    connect.exclusive = true;
+    std::unique_ptr<transport::CardChannel> channel = reader->connect(connect);
+    if (g.verbosity >= 1) {
+        channel = std::make_unique<transport::TracingChannel>(
+            std::move(channel), transport::TraceOptions{transport::TraceLevel::Wire, transport::stderr_trace_sink(), {}});
+    }
+    const auto info = perso::read_card_info(*channel);
+    const std::string serial = info.serial_hex.value_or("(serial not shown)");
+    if (!o.yes && info.state == perso::CardState::Personalized && !confirm(serial)) {
+        fmt::print(stderr, "docketcard: not locked\n");
+        if (g.json) print_json({{"ok", false}, {"serial", serial}, {"state", perso::to_string(info.state)}, {"locked", false}});
+        return exit_code::interrupted;
+    }
+    perso::lock_card(*channel, keys);
+    if (g.json) {
+        print_json({{"ok", true}, {"serial", serial}, {"state", perso::to_string(perso::CardState::Locked)}, {"locked", true}});
+    } else {
+        fmt::print("card {} locked (state LOCKED)\n", serial);
+    }
+    return exit_code::ok;
+}
+
+void register_lock(CLI::App& app, GlobalOptions& globals, Action& run) {
+    auto options = std::make_shared<LockOptions>();
+    CLI::App* sub = app.add_subcommand("lock", "Lock a completely personalized card (irreversible)");
+    sub->add_option("--reader", options->reader, "Reader: PC/SC name, unique part of a name, index, or sim:PATH")
+        ->required();
+    sub->add_option("--keys", options->keys_dir, "Keys folder with scp03-master.txt")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    sub->add_flag("--yes", options->yes, "Lock without asking (required when stdin is not a terminal)");
+    add_common_flags(*sub, globals);
+    sub->footer("Exit status: 0 locked; 2 no terminal to confirm and no --yes; 4 reader or card removed; 5 card "
+                "refused; 7 card not completely personalized, already locked or blocked; 130 not confirmed.");
+    sub->callback([options, &globals, &run] { run = [options, &globals] { return run_lock(*options, globals); }; });
+}
+
+}  // namespace
+
+DOCKETCARD_COMMAND(register_lock);
+
+}  // namespace docketcard::app

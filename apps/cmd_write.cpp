@@ -1,0 +1,177 @@
+// `docketcard write`: personalizes one card for one holder (docs/card-protocol.md), or finishes a
+// card left incomplete for the same holder. Result on stdout, progress on stderr.
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "cli.hpp"
+#include "docketcard/crypto/crypto.hpp"
+#include "docketcard/lds/lds.hpp"
+#include "docketcard/perso/perso.hpp"
+#include "docketcard/record/record.hpp"
+#include "docketcard/transport/reader.hpp"
+#include "docketcard/transport/trace.hpp"
+#include "docketcard/util/error.hpp"
+
+namespace docketcard::app {
+
+namespace {
+
+struct WriteOptions {
+    std::string reader;
+    std::string record_file;
+    std::string keys_dir;
+    std::string document_number;
+};
+
+std::string problems_of(const record::Rejected& r) {
+    std::string out;
+    for (const auto& p : r.problems) out += "\n  " + p.to_string();
+    return out;
+}
+
+// The one holder this write is for: the only record of the file, or the one named.
+record::HolderRecord choose_holder(const WriteOptions& o) {
+    auto loaded = record::load_records(o.record_file);
+    if (!o.document_number.empty()) {
+        for (auto& h : loaded.records)
+            if (h.document_number == o.document_number) return std::move(h);
+        for (const auto& r : loaded.rejected) {
+            if (r.document_number == o.document_number) {
+                throw Error(ErrorKind::InvalidInput,
+                            fmt::format("the record of document {} in {} is invalid:{}", o.document_number,
+                                        o.record_file, problems_of(r)));
+            }
+        }
+        throw Error(ErrorKind::Usage, fmt::format("{} holds no record with document number {}", o.record_file,
+                                                  o.document_number));
+    }
+    const std::size_t n = loaded.records.size() + loaded.rejected.size();
+    if (n == 0) throw Error(ErrorKind::InvalidInput, fmt::format("{} holds no holder record", o.record_file));
+    if (n > 1) {
+        throw Error(ErrorKind::Usage, fmt::format("{} holds {} holder records; choose one with --document-number",
+                                                  o.record_file, n));
+    }
+    if (!loaded.rejected.empty()) {
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("the record in {} is invalid:{}", o.record_file, problems_of(loaded.rejected.front())));
+    }
+    return std::move(loaded.records.front());
+}
+
+std::string file_key(std::uint16_t fid) {
+    if (fid == lds::fid_com) return "COM";
+    if (fid == lds::fid_sod) return "SOD";
+    return lds::file_name(fid);
+}
+
+// One progress line on stderr: rewritten in place on a terminal, one line per step otherwise.
+class ProgressPrinter {
+public:
+    ProgressPrinter() : tty_(::isatty(STDERR_FILENO) == 1) {}
+    void operator()(const perso::Progress& p) {
+        if (tty_) {
+            fmt::print(stderr, "\r\033[K{} {}/{} bytes", p.step, p.done, p.total);
+            if (p.step == "done") fmt::print(stderr, "\n");
+        } else if (p.step != last_) {
+            fmt::print(stderr, "docketcard: {} ({}/{} bytes)\n", p.step, p.done, p.total);
+        }
+        last_ = p.step;
+    }
+    void finish() {
+        if (tty_ && !last_.empty() && last_ != "done") fmt::print(stderr, "\n");
+    }
+
+private:
+    bool tty_;
+    std::string last_;
+};
+
+int run_write(const WriteOptions& o, const GlobalOptions& g) {
+    const auto holder = choose_holder(o);
+    const auto keys = perso::IssuerKeys::load(o.keys_dir);
+    auto reader = transport::open_reader(transport::parse_reader(o.reader));
+    transport::ConnectOptions connect;
+    connect.exclusive = true;
+    std::unique_ptr<transport::CardChannel> channel = reader->connect(connect);
+    if (g.verbosity >= 1) {
+        channel = std::make_unique<transport::TracingChannel>(
+            std::move(channel), transport::TraceOptions{transport::TraceLevel::Wire, transport::stderr_trace_sink(), {}});
+    }
+
+    auto printer = std::make_shared<ProgressPrinter>();
+    perso::WriteOptions options;
+    options.on_progress = [printer](const perso::Progress& p) { (*printer)(p); };
+    if (g.verbosity >= 2) {
+        options.trace_plain = transport::TraceOptions{transport::TraceLevel::Plain, transport::stderr_trace_sink(), {}};
+    }
+    perso::WriteResult result;
+    try {
+        result = perso::write_card(*channel, holder, keys, options);
+    } catch (...) {
+        printer->finish();
+        throw;
+    }
+    printer->finish();
+
+    if (g.json) {
+        nlohmann::json files = nlohmann::json::object();
+        for (const auto& [fid, bytes] : result.files)
+            files[file_key(fid)] = {{"size", bytes.size()}, {"sha256", to_hex(crypto::sha256(bytes))}};
+        print_json({{"ok", true},
+                    {"serial", result.serial_hex},
+                    {"document_number", result.document_number},
+                    {"state", perso::to_string(result.state)},
+                    {"resumed", result.resumed},
+                    {"already_complete", result.already_complete},
+                    {"apdus", result.apdus},
+                    {"bytes_sent", result.bytes_sent},
+                    {"files", files}});
+        return exit_code::ok;
+    }
+    std::size_t total = 0;
+    for (const auto& [fid, bytes] : result.files) total += bytes.size();
+    if (result.already_complete) {
+        fmt::print("card {} already holds the complete personalization of document {}; nothing written (state {})\n",
+                   result.serial_hex, result.document_number, perso::to_string(result.state));
+    } else {
+        fmt::print("card {} personalized for document {}{}: {} files, {} bytes; state {} (not locked)\n",
+                   result.serial_hex, result.document_number, result.resumed ? " (finished an incomplete card)" : "",
+                   result.files.size(), total, perso::to_string(result.state));
+    }
+    fmt::print("{} APDUs, {} bytes sent\n", result.apdus, result.bytes_sent);
+    return exit_code::ok;
+}
+
+void register_write(CLI::App& app, GlobalOptions& globals, Action& run) {
+    auto options = std::make_shared<WriteOptions>();
+    CLI::App* sub = app.add_subcommand(
+        "write", "Personalize a card for one holder (or finish a card left incomplete for the same holder)");
+    sub->add_option("--reader", options->reader, "Reader: PC/SC name, unique part of a name, index, or sim:PATH")
+        ->required();
+    sub->add_option("--record", options->record_file, "Holder record file (.json, .jsonl or .csv)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    sub->add_option("--keys", options->keys_dir,
+                    "Keys folder: scp03-master.txt, document-signer.pem, document-signer.key")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    sub->add_option("--document-number", options->document_number,
+                    "The holder to write when the record file holds several");
+    add_common_flags(*sub, globals);
+    sub->footer("Exit status: 0 written (or already complete); 3 invalid record or keys; 4 reader or card removed "
+                "(run the same command again to finish the card); 5 card refused; 6 read-back mismatch; 7 card "
+                "locked, blocked or holding another holder's data.");
+    sub->callback([options, &globals, &run] { run = [options, &globals] { return run_write(*options, globals); }; });
+}
+
+}  // namespace
+
+DOCKETCARD_COMMAND(register_write);
+
+}  // namespace docketcard::app
