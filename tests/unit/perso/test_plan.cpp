@@ -1,0 +1,80 @@
+// render_plan: the script of `docketcard encode --plan`, built from the same step list as
+// write_card.
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "docketcard/util/error.hpp"
+#include "perso_test_util.hpp"
+
+using namespace perso_test;
+using namespace docketcard;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("render_plan: golden first commands for the sample holder", "[perso][plan]") {
+    const auto lines = lines_of(perso::render_plan(holder(0), keys()));
+    const std::vector<std::string> golden{
+        "# docketcard personalization plan for document DC2600001",
+        "# Plain APDUs (CLA INS P1 P2 [Lc data] [Le], hex) in the order write_card sends them, before SCP03",
+        "# wrapping (security level 33: C-MAC, C-DECRYPTION, R-MAC, R-ENCRYPTION; CLA becomes 84).",
+        "",
+        "# SELECT the docket application (AID A0000002471001)",
+        "00 A4 04 0C 07 A0000002471001",
+        "# GET DATA card info in the clear: a LOCKED or BLOCKED card is refused here, before SCP03",
+        "80 CA 00 66 00",
+        "# INITIALIZE UPDATE, key set KVN 30: the card answers its serial (KDD), challenge and cryptogram",
+        "80 50 30 00 08 <host challenge> 00",
+        "# EXTERNAL AUTHENTICATE, security level 33 (never retried)",
+        "84 82 33 00 10 <host cryptogram> <C-MAC>",
+        "# GET DATA card info inside SCP03: the ticket (tag 85) decides new card, resume or refusal",
+        "80 CA 00 66 00",
+        "# PUT DATA ticket: \"DC2600001\" || 1F || SHA-256(DG1 DG2 DG11 DG12 DG13)[0..16] (skipped when resuming)",
+        "80 DA 00 68 1A 4443323630303030311F9DB4086A1FBA23E3ED55CE046C5C1BC0",
+        "# CREATE FILE EF.COM (011E), 27 bytes (on 6A89 exists: DELETE FILE, then CREATE FILE again)",
+        "00 E0 00 00 06 6304001B011E",
+        "# SELECT EF.COM (011E)",
+        "00 A4 02 0C 02 011E",
+        "# UPDATE BINARY EF.COM (011E), offset 0000, 27 bytes",
+        "00 D6 00 00 1B 60195F0104303130375F36063034303030305C0761756B6C6D6E6F",
+        "# CREATE FILE DG1 (0101), 95 bytes (on 6A89 exists: DELETE FILE, then CREATE FILE again)",
+        "00 E0 00 00 06 6304005F0101",
+        "# SELECT DG1 (0101)",
+        "00 A4 02 0C 02 0101",
+    };
+    REQUIRE(lines.size() > golden.size());
+    for (std::size_t i = 0; i < golden.size(); ++i) {
+        INFO("line " << i + 1);
+        CHECK(lines[i] == golden[i]);
+    }
+    const std::string plan = perso::render_plan(holder(0), keys());
+    CHECK(plan.find("80 DA 00 62 1D <BAC secret redacted>\n") != std::string::npos);
+    CHECK(plan.find("80 47 80 00 00\n") != std::string::npos);
+    CHECK(plan.find("00 E0 00 00 06 6304005D010F\n") != std::string::npos);   // DG15, 93 bytes
+    CHECK(plan.find("00 E0 00 00 06 6304 <size> 011D\n") != std::string::npos);
+    CHECK(plan.substr(plan.size() - 12) == "80 DA 00 69\n");
+    // The BAC secret (document number, birth and expiry dates) never appears.
+    CHECK(plan.find("0409444332363030303031") == std::string::npos);
+}
+
+TEST_CASE("render_plan and write_card send the same commands", "[perso][plan]") {
+    const auto h = holder(0);
+    std::size_t plan_apdus = 0;
+    for (const auto& line : lines_of(perso::render_plan(h, keys())))
+        if (!line.empty() && line[0] != '#') ++plan_apdus;
+    auto card = memory_card();
+    const auto r = perso::write_card(*card, h, keys());
+    const std::size_t sod = r.files.at(0x011D).size();
+    const std::size_t sod_chunks = (sod + 238) / 239;
+    // The plan shows EF.SOD's UPDATE BINARY and READ BINARY as one placeholder line each.
+    CHECK(r.apdus == plan_apdus - 2 + 2 * sod_chunks);
+}
