@@ -1,12 +1,12 @@
 #!/bin/sh
 # End-to-end: docketcard-sim behind a private pcscd with a vpcd reader, seen by a real PC/SC
-# client (opensc-tool). Usage: tests/e2e/applet_pcsc.sh BUILD_DIR
+# client (opensc-tool). Usage: tests/e2e/applet_pcsc_test.sh BUILD_DIR
 # Needs root (a private mount namespace gives this test its own /run/pcscd, so a system pcscd is
 # never touched) and the Debian packages pcscd, vsmartcard-vpcd and opensc.
 # Exit 0 on success, 1 on a failed assertion, 77 when the environment cannot run it.
 set -eu
 
-BUILD_DIR=${1:?usage: applet_pcsc.sh BUILD_DIR}
+BUILD_DIR=${1:?usage: applet_pcsc_test.sh BUILD_DIR}
 SIM="$BUILD_DIR/bin/docketcard-sim"
 
 if [ "${DOCKETCARD_E2E_NS:-}" != "1" ]; then

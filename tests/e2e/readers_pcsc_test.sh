@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # End-to-end: `docketcard readers --json` through a private pcscd + vpcd, first with no card,
 # then (when docketcard-sim is built) with the emulated card behind vpcd.
-# Usage: tests/e2e/readers_pcsc.sh BUILD_DIR    (as root; re-runs itself under unshare -m)
+# Usage: tests/e2e/readers_pcsc_test.sh BUILD_DIR    (as root; re-runs itself under unshare -m)
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=pcsc-env.sh
 source "$here/pcsc-env.sh"
 
-build="$(cd "${1:?usage: readers_pcsc.sh BUILD_DIR}" && pwd)" || { echo "FAIL: no build dir '$1'" >&2; exit 1; }
+build="$(cd "${1:?usage: readers_pcsc_test.sh BUILD_DIR}" && pwd)" || { echo "FAIL: no build dir '$1'" >&2; exit 1; }
 pcsc_env_enter "${BASH_SOURCE[0]}" "$build"
 
 docketcard="$build/bin/docketcard"
