@@ -26,6 +26,7 @@ namespace docketcard::batch {
 
 const char* to_string(EventKind kind) noexcept {
     switch (kind) {
+        case EventKind::BatchStarted: return "batch_started";
         case EventKind::WaitingForCard: return "waiting_for_card";
         case EventKind::CardInserted: return "card_inserted";
         case EventKind::CardNotUsable: return "card_not_usable";
@@ -732,6 +733,14 @@ BatchResult Runner::run() {
     register_records();
     resume();
     build_queue();
+    {
+        Event e;
+        e.kind = EventKind::BatchStarted;
+        e.total = res_.valid;
+        e.done = res_.skipped + res_.issued + res_.failed;
+        e.detail = fmt::format("{} readers, {} records to issue", slots_.size(), queue_.size());
+        emit(e);
+    }
 
     std::vector<std::thread> threads;
     for (auto& slot : slots_) threads.emplace_back([this, s = slot.get()] { worker(*s); });

@@ -59,6 +59,7 @@ namespace docketcard::batch {
 
 /// What happened, for progress displays and the --json event stream.
 enum class EventKind {
+    BatchStarted,    ///< records registered, resume done: total = valid records, done = already issued
     WaitingForCard,  ///< a PC/SC worker asks for a blank card
     CardInserted,    ///< a card is present and its serial read (sim: a new card file)
     CardNotUsable,   ///< the inserted card is not blank or was used before: remove it
