@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# End-to-end: `docketcard write`, `lock` and `verify` of a sample holder through a private pcscd
+# with the vpcd reader "Virtual PCD 00 00" and docketcard-sim, then the same on a sim: reader
+# (no pcscd). Exact exit codes: 0 verified, 6 verification failed (another CSCA).
+# Usage: tests/e2e/verify_pcsc_test.sh BUILD_DIR    (as root; re-runs itself under unshare -m)
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+src="$(cd "$here/../.." && pwd)"
+# shellcheck source=pcsc-env.sh
+source "$here/pcsc-env.sh"
+
+build="$(cd "${1:?usage: verify_pcsc_test.sh BUILD_DIR}" && pwd)" || { echo "FAIL: no build dir '$1'" >&2; exit 1; }
+pcsc_env_enter "${BASH_SOURCE[0]}" "$build"
+
+docketcard="$build/bin/docketcard"
+sim="$build/bin/docketcard-sim"
+record="$src/samples/holder.json"
+keys="$src/keys-sample"
+[ -x "$docketcard" ] || pcsc_env_fail "$docketcard is not built"
+[ -x "$sim" ] || pcsc_env_fail "$sim is not built"
+for cmd in write lock verify; do
+    "$docketcard" "$cmd" --help >/dev/null 2>&1 || pcsc_env_fail "docketcard $cmd is not available in this build"
+done
+
+# Runs "$@", captures stdout in $out, and fails unless the exit code is $1 (first argument).
+expect_exit() {
+    local want="$1"
+    shift
+    out="$("$@" 2>"$PCSC_ENV_DIR/stderr.txt")"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        echo "--- stdout:" >&2
+        echo "$out" >&2
+        echo "--- stderr:" >&2
+        cat "$PCSC_ENV_DIR/stderr.txt" >&2
+        pcsc_env_fail "expected exit $want, got $got from: $*"
+    fi
+}
+
+# Prints a python expression over the JSON document $1 (as `d`).
+json_field() {
+    python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(json.dumps(eval(sys.argv[2])))' "$1" "$2"
+}
+
+# write + lock + verify on reader $1; the report goes to $2.
+full_flow() {
+    local reader="$1" report="$2"
+    expect_exit 0 "$docketcard" write --reader "$reader" --record "$record" --keys "$keys"
+    expect_exit 0 "$docketcard" lock --reader "$reader" --keys "$keys" --yes
+
+    expect_exit 0 "$docketcard" verify --reader "$reader" --csca "$keys/csca.pem" --record "$record" --json \
+        --report "$report"
+    [ "$(json_field "$out" 'd["ok"]')" = true ] || pcsc_env_fail "verify --json: ok is not true: $out"
+    [ "$(json_field "$out" 'all(c["passed"] for c in d["checks"])')" = true ] ||
+        pcsc_env_fail "verify --json: a check failed: $out"
+    [ "$(json_field "$out" '[c["id"] for c in d["checks"] if c["id"] in ("bac", "ds-chain", "active-authentication", "locked", "docket", "photo")]')" = \
+      '["bac", "ds-chain", "active-authentication", "locked", "docket", "photo"]' ] ||
+        pcsc_env_fail "verify --json: checks missing: $out"
+    [ "$(json_field "$out" 'len(d["serial"])')" = 20 ] || pcsc_env_fail "verify --json: no 10-byte serial: $out"
+    [ "$(json_field "$out" 'd["report"]')" = "\"$report\"" ] || pcsc_env_fail "verify --json: report path: $out"
+    [ -s "$report" ] || pcsc_env_fail "the report $report was not written"
+    grep -q '>VERIFIED<' "$report" || pcsc_env_fail "the report does not say VERIFIED"
+    grep -q 'data:image/jpeg;base64,/9j/' "$report" || pcsc_env_fail "the report does not embed the JPEG photo"
+
+    expect_exit 6 "$docketcard" verify --reader "$reader" --csca "$keys/other-csca.pem" --record "$record"
+    echo "$out" | grep -q '^FAIL  Document Signer certificate chains to the CSCA' ||
+        pcsc_env_fail "verify with other-csca: no ds-chain failure line: $out"
+    echo "$out" | grep -q '^NOT VERIFIED: 1 of ' || pcsc_env_fail "verify with other-csca: verdict: $out"
+}
+
+pcsc_env_start
+pcsc_env_background "$sim" --vpcd "127.0.0.1:$PCSC_ENV_PORT" --card-file "$PCSC_ENV_DIR/pcsc.card"
+card_present() { "$docketcard" readers --json | grep -q '"card_present": true'; }
+pcsc_env_wait_for card_present || pcsc_env_fail "the sim card did not appear in '$PCSC_ENV_READER0'"
+
+full_flow "$PCSC_ENV_READER0" "$PCSC_ENV_DIR/pcsc-report.html"
+echo "ok: write, lock, verify through '$PCSC_ENV_READER0' (exit 0; other CSCA exit 6)"
+
+# Wrong MRZ data: BAC refused, exit 5.
+expect_exit 5 "$docketcard" verify --reader "$PCSC_ENV_READER0" --csca "$keys/csca.pem" \
+    --document-number DC2600001 --date-of-birth 1986-03-15 --date-of-expiry 2029-01-01
+echo "ok: wrong MRZ data exits 5"
+
+# The same flow in-process, without pcscd.
+full_flow "sim:$PCSC_ENV_DIR/inproc.card" "$PCSC_ENV_DIR/sim-report.html"
+echo "ok: write, lock, verify on a sim: reader"
+exit 0
