@@ -14,6 +14,8 @@
 #include "docketcard/applet/card.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/record/mrz.hpp"
+#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03.hpp"
 #include "docketcard/record/record.hpp"
 #include "docketcard/transport/sim.hpp"
 #include "docketcard/util/error.hpp"
@@ -262,4 +264,31 @@ TEST_CASE("render_html: JPEG 2000 photos are not shown inline; their size is", "
 TEST_CASE("html_escape", "[verify][html]") {
     CHECK(verify::html_escape("a<b>&\"c'") == "a&lt;b&gt;&amp;&quot;c&#39;");
     CHECK(verify::html_escape("Núñez") == "Núñez");
+}
+
+TEST_CASE("a data group changed after signing fails its hash check", "[verify][card]") {
+    // Personalize, then rewrite one byte of DG13 over SCP03 as a forger with the issuer's SCP03
+    // keys but not the Document Signer key would, complete the card again and lock it.
+    applet::CardOptions o;
+    o.random_seed = 13;
+    transport::LinkChannel card(std::make_unique<transport::SimLink>(applet::Card::in_memory(o), "memory card"));
+    const auto written = perso::write_card(card, sample_holder(), keys());
+    const Bytes& dg13 = written.files.at(0x010D);
+    const std::string text(dg13.begin(), dg13.end());
+    const auto at = text.find("LOS-2026-000731");
+    REQUIRE(at != std::string::npos);
+    {
+        const auto master = sm::load_scp03_master_keys(source("keys-sample"));
+        auto session = sm::Scp03Session::open(card, master);
+        CHECK(session.transmit(apdu::CommandApdu::select_ef(0x010D)).sw.value() == 0x9000);
+        CHECK(session.transmit(apdu::CommandApdu::update_binary(static_cast<std::uint16_t>(at + 14), {'8'})).sw.value() ==
+              0x9000);
+        CHECK(session.transmit(apdu::CommandApdu(0x80, 0xDA, 0x00, 0x69)).sw.value() == 0x9000);
+    }
+    perso::lock_card(card, keys());
+
+    const auto r = verify::verify_card(card, options_with(sample_holder()));
+    CHECK(failed(r) == std::vector<std::string>{"dg13-hash", "docket"});
+    CHECK(r.find("dg13-hash")->detail.rfind("DG13 sha256 ", 0) == 0);
+    CHECK(r.find("docket")->detail == "docket.case_number: card \"LOS-2026-000738\", record \"LOS-2026-000731\"");
 }
