@@ -164,8 +164,19 @@ Scp03Session Scp03Session::open_impl(transport::CardChannel& card, const Scp03Ke
 }
 
 std::size_t Scp03Session::max_block_data() const noexcept {
-    // Lc' = encrypted data + 8-byte C-MAC must fit a short Lc of 255.
-    return (level_ & scp03_level::c_decryption) ? ((255 - 8) / 16) * 16 - 1 : 255 - 8;
+    // Lc' = encrypted data (padded to 16, at least one padding byte) + 8-byte C-MAC must fit
+    // the wire limit (255 in short length).
+    const std::size_t room = wire_command_max_ - 8;
+    return (level_ & scp03_level::c_decryption) ? (room / 16) * 16 - 1 : room;
+}
+
+void Scp03Session::use_extended_length(std::size_t card_max_command_data, std::size_t card_max_response_data) {
+    const auto inner = inner_->capabilities();
+    if (!inner.extended_length) return;
+    wire_command_max_ = std::max<std::size_t>(255, std::min({card_max_command_data, inner.max_command_data,
+                                                             std::size_t{65535}}));
+    wire_response_max_ = std::max<std::size_t>(256, std::min({card_max_response_data, inner.max_response_data,
+                                                              std::size_t{65536}}));
 }
 
 CommandApdu Scp03Session::wrap(const CommandApdu& plain) {
@@ -180,9 +191,17 @@ CommandApdu Scp03Session::wrap(const CommandApdu& plain) {
     }
     const auto cla = static_cast<std::uint8_t>(0x84 | (plain.cla & 0x13));
     const std::size_t lc = data.size() + 8;
-    if (lc > 255) throw Error(ErrorKind::Internal, "SCP03: wrapped block longer than a short command");
+    if (lc > wire_command_max_) throw Error(ErrorKind::Internal, "SCP03: wrapped block longer than the wire allows");
     Bytes mac_input = chain_;
-    append(mac_input, Bytes{cla, plain.ins, plain.p1, plain.p2, static_cast<std::uint8_t>(lc)});
+    append(mac_input, Bytes{cla, plain.ins, plain.p1, plain.p2});
+    // The MAC covers Lc as it is sent: one byte, or 00 HH LL in the extended form (which a long
+    // Le also forces, ISO/IEC 7816-4 5.1).
+    if (lc > 255 || (plain.le && *plain.le > 256)) {
+        mac_input.push_back(0x00);
+        put_u16(mac_input, static_cast<std::uint16_t>(lc));
+    } else {
+        mac_input.push_back(static_cast<std::uint8_t>(lc));
+    }
     append(mac_input, data);
     chain_ = crypto::aes_cmac(view(s_mac_), mac_input);
     append(data, ByteView(chain_).subspan(0, 8));
@@ -253,9 +272,9 @@ ResponseApdu Scp03Session::transmit(const CommandApdu& command) {
 
 transport::Capabilities Scp03Session::capabilities() const {
     transport::Capabilities caps;
-    caps.extended_length = false;
+    caps.extended_length = wire_command_max_ > 255;
     caps.max_command_data = max_block_data();
-    std::size_t rsp = 256;
+    std::size_t rsp = wire_response_max_;
     if (level_ & scp03_level::r_mac) rsp -= 8;
     if (level_ & scp03_level::r_encryption) rsp = (rsp / 16) * 16 - 1;
     caps.max_response_data = std::min(rsp, inner_->capabilities().max_response_data);

@@ -84,8 +84,16 @@ public:
     /// does not verify (the session then ends), ParseError on a malformed protected response, and
     /// Error(WrongCardState) once the session has ended.
     apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override;
-    /// Plain sizes of one wrapped command / response in short length (longer data is chained).
+    /// Plain sizes of one wrapped command / response (longer data is chained): short length
+    /// unless use_extended_length() allowed more.
     transport::Capabilities capabilities() const override;
+
+    /// Lets one wrapped command carry up to `card_max_command_data` bytes on the wire (and a
+    /// response up to `card_max_response_data`), in extended-length APDUs (ISO/IEC 7816-4 5.1),
+    /// when the inner channel supports extended length; the card's own limits come from its
+    /// card info (docs/card-protocol.md, GET DATA tag 84). The C-MAC then covers the extended
+    /// Lc field as sent (00 HH LL). Without extended length on the inner channel nothing changes.
+    void use_extended_length(std::size_t card_max_command_data, std::size_t card_max_response_data);
     Bytes atr() const override;
     std::string description() const override;
 
@@ -108,6 +116,8 @@ private:
     Bytes chain_;                 // MAC chaining value (16 bytes)
     std::uint64_t counter_ = 0;   // encryption counter of the last command
     bool ended_ = false;
+    std::size_t wire_command_max_ = 255;   // Lc' limit of one wrapped command
+    std::size_t wire_response_max_ = 256;  // response data limit of one wrapped response
 };
 
 }  // namespace docketcard::sm
