@@ -11,6 +11,7 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include "cli.hpp"
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/lds/lds.hpp"
+#include "docketcard/perso/perso.hpp"
 #include "docketcard/pki/sod.hpp"
 #include "docketcard/record/mrz.hpp"
 #include "docketcard/record/record.hpp"
@@ -38,6 +40,7 @@ struct EncodeOptions {
     std::string out_dir;
     std::string aa_public_key;
     std::string issuing_authority = std::string(lds::default_issuing_authority);
+    bool plan = false;
 };
 
 struct FileInfo {
@@ -99,7 +102,7 @@ void publish(const fs::path& tmp, const fs::path& final_dir) {
 }
 
 Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
-                   const lds::EncodeOptions& options, const fs::path& out_dir) {
+                   const lds::EncodeOptions& options, const fs::path& out_dir, const perso::IssuerKeys* plan_keys) {
     lds::Lds files = lds::encode_holder(holder, options);
     files.set(lds::fid_sod, pki::sign_sod(files.data_group_bytes(), signer));
     const auto sod = pki::parse_sod(files.get(lds::fid_sod));
@@ -125,6 +128,12 @@ Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner
         }
         summary += fmt::format("\nsigner: {}\n", signer.subject);
         if (sod.signing_time) summary += fmt::format("signing time: {}\n", utc(*sod.signing_time));
+        if (plan_keys != nullptr) {
+            const std::string plan = perso::render_plan(holder, *plan_keys);
+            write_file_synced(tmp / "plan.apdu", to_bytes(plan));
+            result.files.push_back({"plan.apdu", plan.size(), to_hex(crypto::sha256(to_bytes(plan)))});
+            summary += "\npersonalization plan: plan.apdu (one APDU per line, secrets redacted)\n";
+        }
         write_file_synced(tmp / "summary.txt", to_bytes(summary));
         publish(tmp, result.dir);
     } catch (...) {
@@ -149,6 +158,8 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
         }
         lds_options.aa_public_key_spki = std::move(spki);
     }
+    std::optional<perso::IssuerKeys> plan_keys;
+    if (o.plan) plan_keys.emplace(perso::IssuerKeys::load(o.keys_dir));
     const auto loaded = record::load_records(o.record_file);
     fs::create_directories(o.out_dir);
 
@@ -163,7 +174,7 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
             continue;
         }
         try {
-            encoded.push_back(encode_one(holder, signer, lds_options, o.out_dir));
+            encoded.push_back(encode_one(holder, signer, lds_options, o.out_dir, plan_keys ? &*plan_keys : nullptr));
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::InvalidInput) throw;
             rejected.push_back({holder.source_file, holder.source_line, holder.document_number,
@@ -218,6 +229,9 @@ void register_encode(CLI::App& app, GlobalOptions& globals, Action& run) {
         ->check(CLI::ExistingFile);
     sub->add_option("--issuing-authority", options->issuing_authority, "Issuing authority written in DG12")
         ->capture_default_str();
+    sub->add_flag("--plan", options->plan,
+                  "Also write plan.apdu: the personalization command sequence for a card, one APDU per line, "
+                  "secrets redacted (needs scp03-master.txt in --keys)");
     add_common_flags(*sub, globals);
     sub->footer("Exit status: 0 when every record was encoded; 3 when any record was rejected (the valid ones are "
                 "still written) or an input file is unusable.");
