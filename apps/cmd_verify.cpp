@@ -4,6 +4,7 @@
 // report for the QA archive.
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -105,7 +106,15 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
         transport::TraceOptions trace;
         trace.level = transport::TraceLevel::Wire;
         trace.sink = transport::stderr_trace_sink();
-        channel = std::make_unique<transport::TracingChannel>(std::move(channel), std::move(trace));
+        // One clock for both levels, so wire and plain lines interleave in time order.
+        trace.clock = [start = std::chrono::steady_clock::now()] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        };
+        channel = std::make_unique<transport::TracingChannel>(std::move(channel), trace);
+        if (g.verbosity > 1) {
+            trace.level = transport::TraceLevel::Plain;
+            options.plain_trace = trace;
+        }
     }
 
     const verify::Result result = verify::verify_card(*channel, options);

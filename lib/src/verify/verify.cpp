@@ -448,11 +448,14 @@ Result Verifier::run() {
     } catch (const ParseError& e) {
         throw CardError(ErrorKind::CardRefused, std::string("BAC failed: the card's answer is malformed: ") + e.what(), 0);
     }
+    std::optional<transport::TracingChannel> traced;
+    if (options_.plain_trace) traced.emplace(*sm, *options_.plain_trace);
+    transport::CardChannel& session = traced ? static_cast<transport::CardChannel&>(*traced) : *sm;
     add("bac", "Basic Access Control with the MRZ data", true,
         "GET CHALLENGE and MUTUAL AUTHENTICATE succeeded; secure messaging established (3DES)");
 
     // EF.COM
-    const FileRead com_read = read_file(*sm, lds::fid_com);
+    const FileRead com_read = read_file(session, lds::fid_com);
     const char* com_title = "EF.COM read and lists DG1";
     if (!com_read.bytes) {
         add("com", com_title, false, "EF.COM could not be read: " + com_read.error);
@@ -471,7 +474,7 @@ Result Verifier::run() {
     }
 
     // EF.SOD; without EF.COM its list says which DGs to read.
-    const FileRead sod_read = read_file(*sm, lds::fid_sod);
+    const FileRead sod_read = read_file(session, lds::fid_sod);
     std::vector<int> to_read = com_dgs_;
     if (!com_ && sod_read.bytes) {
         try {
@@ -482,12 +485,12 @@ Result Verifier::run() {
     std::set<int> seen;
     for (int dg : to_read) {
         if (dg < 1 || dg > 16 || !seen.insert(dg).second) continue;
-        check_data_group(dg, read_file(*sm, lds::dg_file_id(dg)));
+        check_data_group(dg, read_file(session, lds::dg_file_id(dg)));
     }
 
     check_sod(sod_read, csca);
-    check_active_authentication(*sm);
-    check_locked(*sm);
+    check_active_authentication(session);
+    check_locked(session);
     if (options_.record) check_record(*options_.record);
 
     // Holder data for reports, as the chip holds it.

@@ -16,6 +16,7 @@
 #include "docketcard/record/record.hpp"
 #include "docketcard/sm/random.hpp"
 #include "docketcard/transport/channel.hpp"
+#include "docketcard/transport/trace.hpp"
 #include "docketcard/util/bytes.hpp"
 
 namespace docketcard::verify {
@@ -68,6 +69,9 @@ struct Options {
     sm::RandomSource random;
     /// The time at which certificate validity is judged; the current time when unset.
     std::optional<std::time_t> now;
+    /// When set, every command sent inside the BAC session is also traced above secure messaging
+    /// (transport::TraceLevel::Plain, `-vv`; secrets stay redacted).
+    std::optional<transport::TraceOptions> plain_trace;
 };
 
 /// The BAC "MRZ information" (Doc 9303 Part 11 9.7.1.1 and D.2): document number (padded with
