@@ -85,4 +85,10 @@ echo "ok: wrong MRZ data exits 5"
 # The same flow in-process, without pcscd.
 full_flow "sim:$PCSC_ENV_DIR/inproc.card" "$PCSC_ENV_DIR/sim-report.html"
 echo "ok: write, lock, verify on a sim: reader"
+
+# Unusable inputs: exit 3, before the card is touched.
+expect_exit 3 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/inproc.card" --csca "$src/README.md" --record "$record"
+expect_exit 3 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/inproc.card" --csca "$keys/csca.pem" \
+    --record "$src/samples/invalid.jsonl"
+echo "ok: a bad CSCA file or record exits 3"
 exit 0
