@@ -9,6 +9,7 @@
 #include "docketcard/apdu/apdu.hpp"
 #include "docketcard/lds/lds.hpp"
 #include "docketcard/perso/perso.hpp"
+#include "docketcard/util/error.hpp"
 
 namespace docketcard::perso::detail {
 
@@ -77,14 +78,21 @@ apdu::CommandApdu lock();
 /// Returns `r` when 9000, otherwise refuse().
 const apdu::ResponseApdu& expect_ok(const apdu::ResponseApdu& r, const std::string& operation);
 
-/// Counts command APDUs and their encoded bytes on the way to `inner`.
+/// Counts command APDUs and their encoded bytes on the way to `inner` (the raw link, below any
+/// secure messaging). A response too short to hold a status word means the card is gone (vpcd
+/// hands pcscd an empty answer when the card is pulled mid-command): Error(Communication).
 class CountingChannel final : public transport::CardChannel {
 public:
     explicit CountingChannel(transport::CardChannel& inner) : inner_(inner) {}
     apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override {
         ++apdus;
         bytes += command.encode().size();
-        return inner_.transmit(command);
+        try {
+            return inner_.transmit(command);
+        } catch (const ParseError& e) {
+            throw Error(ErrorKind::Communication,
+                        std::string("the card gave no valid answer (") + e.what() + "): it was removed or lost power");
+        }
     }
     transport::Capabilities capabilities() const override { return inner_.capabilities(); }
     Bytes atr() const override { return inner_.atr(); }
