@@ -223,3 +223,13 @@ TEST_CASE("IssuerKeys::load names the missing file", "[perso]") {
     CHECK(msg.find("scp03-master.txt") != std::string::npos);
     CHECK(kind_of([&] { perso::IssuerKeys::load(dir.path / "none"); }, &msg) == ErrorKind::InvalidInput);
 }
+
+TEST_CASE("a holder the card cannot take is refused before any command", "[perso]") {
+    const auto h = holder(8);  // DC2600009, date of birth 1990-XX-XX
+    REQUIRE(h.date_of_birth.month == 0);
+    testing::ReplayChannel card(std::vector<testing::ReplayChannel::Step>{});
+    std::string msg;
+    CHECK(kind_of([&] { perso::write_card(card, h, keys()); }, &msg) == ErrorKind::InvalidInput);
+    CHECK(msg.find("document DC2600009: the date of birth or expiry has unknown parts") == 0);
+    CHECK(card.sent().empty());
+}
