@@ -648,8 +648,9 @@ void Runner::issue_record(Slot& slot, const Item& item) {
         } catch (const Error& err) {
             if (err.kind() == ErrorKind::Journal) throw;
             spoil(&slot, std::move(card), *attempt, err.what(), base);
-            if (err.kind() == ErrorKind::InvalidInput) {
-                // The record itself cannot be written: another card would fail the same way.
+            // InvalidInput from the write, other than a malformed card response (ParseError), is
+            // about the record: another card would fail the same way.
+            if (err.kind() == ErrorKind::InvalidInput && dynamic_cast<const ParseError*>(&err) == nullptr) {
                 const std::lock_guard lock(mutex_);
                 ++res_.failed;
                 Event e = base;
