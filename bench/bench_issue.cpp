@@ -1,0 +1,192 @@
+// bench_issue: batch issuance throughput on in-process sim: readers (not a test).
+//
+//   bench_issue [HOLDERS=40]
+//
+// 1. Cards per minute and host CPU milliseconds per card for 1, 2 and 4 sim:DIR/ readers, each
+//    run a fresh batch of HOLDERS holders (the issuable sample holders, repeated with new document
+//    numbers) in fresh temporary folders, journal included.
+// 2. APDUs and bytes per card on the wire for write, lock and verify, against the minimum for the
+//    card's maximum command data: every byte of every EF must cross in UPDATE BINARY data, each
+//    command carrying at most (max command data - 8) bytes under SCP03 C-MAC + C-DECRYPTION
+//    (GP Amendment D 6.2.4/6.2.6: 8-byte C-MAC, ISO/IEC 9797-1 method 2 padding to 16 bytes).
+// Results and the machine they came from are recorded in docs/performance.md.
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <stdlib.h>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "docketcard/batch/batch.hpp"
+#include "docketcard/perso/perso.hpp"
+#include "docketcard/record/record.hpp"
+#include "docketcard/transport/sim.hpp"
+#include "docketcard/verify/verify.hpp"
+
+using namespace docketcard;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kSource = DOCKETCARD_BENCH_SOURCE_DIR;
+
+struct Temp {
+    fs::path path;
+    Temp() {
+        std::string t = (fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp") + std::string("/dc-bench-XXXXXX");
+        path = ::mkdtemp(t.data());
+    }
+    ~Temp() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+double cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+/// `count` holders: the sample holders a card can take (full dates), repeated with new numbers.
+fs::path write_holders(const fs::path& file, std::size_t count) {
+    std::ifstream in(kSource / "samples/holders.jsonl");
+    std::vector<nlohmann::json> base;
+    std::string line;
+    while (std::getline(in, line)) {
+        auto doc = nlohmann::json::parse(line);
+        if (doc["date_of_birth"].get<std::string>().find('X') != std::string::npos) continue;
+        doc["photo"] = (kSource / "samples" / doc["photo"].get<std::string>()).string();
+        base.push_back(doc);
+    }
+    std::ofstream out(file);
+    for (std::size_t i = 0; i < count; ++i) {
+        auto doc = base[i % base.size()];
+        doc["document_number"] = fmt::format("BN{:07}", i + 1);
+        out << doc.dump() << "\n";
+    }
+    return file;
+}
+
+record::LoadOptions load_options() {
+    record::LoadOptions lo;
+    lo.today = record::Date{2026, 11, 1};
+    return lo;
+}
+
+/// Counts what crosses the link (below every SM layer and the GET RESPONSE loop: real APDUs).
+class CountingLink final : public transport::ApduLink {
+public:
+    explicit CountingLink(std::unique_ptr<transport::ApduLink> inner) : inner_(std::move(inner)) {}
+    Bytes exchange(ByteView command) override {
+        ++apdus;
+        bytes_out += command.size();
+        Bytes r = inner_->exchange(command);
+        bytes_in += r.size();
+        return r;
+    }
+    transport::Capabilities capabilities() const override { return inner_->capabilities(); }
+    Bytes atr() const override { return inner_->atr(); }
+    std::string description() const override { return inner_->description(); }
+    std::size_t apdus = 0, bytes_out = 0, bytes_in = 0;
+    void reset() { apdus = bytes_out = bytes_in = 0; }
+
+private:
+    std::unique_ptr<transport::ApduLink> inner_;
+};
+
+void throughput(std::size_t holders) {
+    fmt::print("throughput: {} holders per batch, fresh folders and journal each run\n", holders);
+    fmt::print("{:>8} {:>10} {:>12} {:>14} {:>8}\n", "readers", "wall s", "cards/min", "CPU ms/card", "issued");
+    for (int readers : {1, 2, 4}) {
+        Temp dir;
+        batch::BatchOptions o;
+        o.inputs = {write_holders(dir.path / "holders.jsonl", holders)};
+        for (int i = 0; i < readers; ++i) o.readers.push_back(fmt::format("sim:{}/r{}/", dir.path.string(), i));
+        o.keys_dir = kSource / "keys-sample";
+        o.csca = kSource / "keys-sample/csca.pem";
+        o.journal_path = dir.path / "journal.db";
+        o.station = "bench";
+        o.load_options = load_options();
+        const double cpu0 = cpu_seconds();
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto r = batch::run_batch(o);
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double cpu = cpu_seconds() - cpu0;
+        fmt::print("{:>8} {:>10.2f} {:>12.1f} {:>14.1f} {:>8}\n", readers, wall,
+                   static_cast<double>(r.issued) / wall * 60.0, cpu * 1000.0 / static_cast<double>(r.issued),
+                   r.issued);
+    }
+}
+
+void per_card() {
+    Temp dir;
+    const auto loaded = record::load_records(write_holders(dir.path / "one.jsonl", 1), load_options());
+    const auto& holder = loaded.records.at(0);
+    const auto keys = perso::IssuerKeys::load(kSource / "keys-sample");
+    auto sim = std::make_unique<transport::SimLink>(applet::Card::open(dir.path / "bench.card"), "bench");
+    auto counting = std::make_unique<CountingLink>(std::move(sim));
+    CountingLink* link = counting.get();
+    transport::LinkChannel channel(std::move(counting));
+
+    const auto info = perso::read_card_info(channel);
+    link->reset();
+    const double c0 = cpu_seconds();
+    const auto written = perso::write_card(channel, holder, keys);
+    const double c1 = cpu_seconds();
+    const std::size_t write_apdus = link->apdus, write_out = link->bytes_out, write_in = link->bytes_in;
+    link->reset();
+    perso::lock_card(channel, keys);
+    const std::size_t lock_apdus = link->apdus, lock_out = link->bytes_out;
+    link->reset();
+    const double c2 = cpu_seconds();
+    verify::Options vo;
+    vo.csca = kSource / "keys-sample/csca.pem";
+    vo.record = holder;
+    const auto result = verify::verify_card(channel, vo);
+    const double c3 = cpu_seconds();
+    const std::size_t verify_apdus = link->apdus, verify_out = link->bytes_out, verify_in = link->bytes_in;
+
+    std::size_t content = 0, min_apdus = 0, min_apdus_raw = 0;
+    const std::size_t max_data = info.max_command_data;
+    const std::size_t sm_payload = ((max_data - 8) / 16) * 16 - 1;  // C-MAC 8 bytes, padding method 2
+    for (const auto& [fid, bytes] : written.files) {
+        content += bytes.size();
+        min_apdus += (bytes.size() + sm_payload - 1) / sm_payload;
+        min_apdus_raw += (bytes.size() + max_data - 1) / max_data;
+    }
+    fmt::print("\nper card (holder {}, {} EFs, {} bytes of file content; verify {}):\n", holder.document_number,
+               written.files.size(), content, result.ok() ? "ok" : "FAILED");
+    fmt::print("  card max command data {} bytes (GET DATA 66 tag 84); SCP03 payload per command {} bytes\n",
+               max_data, sm_payload);
+    fmt::print("  write : {:>4} APDUs, {:>6} bytes out, {:>6} bytes in (perso reports {} APDUs, {} bytes)\n",
+               write_apdus, write_out, write_in, written.apdus, written.bytes_sent);
+    fmt::print("  lock  : {:>4} APDUs, {:>6} bytes out\n", lock_apdus, lock_out);
+    fmt::print("  verify: {:>4} APDUs, {:>6} bytes out, {:>6} bytes in\n", verify_apdus, verify_out, verify_in);
+    fmt::print("  minimum UPDATE BINARY commands for the file content: {} under SCP03 ({} without SM); "
+               "the write used {} APDUs in all ({} beyond that minimum: session, file creation, keys, read-back)\n",
+               min_apdus, min_apdus_raw, write_apdus, write_apdus - min_apdus);
+    fmt::print("  bytes: {} of content must cross; the write sent {} ({:.2f}x)\n", content, write_out,
+               static_cast<double>(write_out) / static_cast<double>(content));
+    fmt::print("  host CPU: write {:.1f} ms, verify {:.1f} ms\n", (c1 - c0) * 1000.0, (c3 - c2) * 1000.0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::size_t holders = argc > 1 ? std::stoul(argv[1]) : 40;
+    try {
+        throughput(holders);
+        per_card();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_issue: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
