@@ -87,8 +87,9 @@ bool mrz_chars(ByteView v) {
     });
 }
 
-bool digits(ByteView v) {
-    return std::all_of(v.begin(), v.end(), [](std::uint8_t ch) { return ch >= '0' && ch <= '9'; });
+// A YYMMDD date of the MRZ: digits, with `<<` for an unknown month or day (Doc 9303 Part 3 4.6).
+bool mrz_date(ByteView v) {
+    return std::all_of(v.begin(), v.end(), [](std::uint8_t ch) { return (ch >= '0' && ch <= '9') || ch == '<'; });
 }
 
 // 0 < d < n, the order of P-256 (SEC 2 2.4.2).
@@ -601,7 +602,7 @@ Response DocketApplet::put_data(const CommandApdu& c, PersistentState& st) {
                 const tlv::Object doe = r.expect(0x04);
                 r.expect_end();
                 if (docno.value.size() < 9 || docno.value.size() > 22 || !mrz_chars(docno.value)) return status(sw::wrong_data);
-                if (dob.value.size() != 6 || doe.value.size() != 6 || !digits(dob.value) || !digits(doe.value)) {
+                if (dob.value.size() != 6 || doe.value.size() != 6 || !mrz_date(dob.value) || !mrz_date(doe.value)) {
                     return status(sw::wrong_data);
                 }
                 const std::string d(docno.value.begin(), docno.value.end());

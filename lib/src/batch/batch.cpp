@@ -210,25 +210,6 @@ std::string host_name() {
     return buf;
 }
 
-// A valid record the card still cannot take: BAC needs the full dates of birth and expiry as
-// digits (ICAO Doc 9303 Part 11 9.7.1: MRZ information = document number, date of birth, date of
-// expiry with check digits), so a date with unknown parts (`<<`) cannot be written. Refused with
-// the other invalid input, before any card is used.
-std::optional<std::pair<std::string, std::string>> card_cannot_take(const record::HolderRecord& h) {
-    auto has_unknown = [](const record::Date& d) { return d.month == 0 || d.day == 0; };
-    if (has_unknown(h.date_of_birth))
-        return std::make_pair(std::string("date_of_birth"),
-                              fmt::format("{} has unknown parts; the card's BAC key (ICAO Doc 9303 Part 11 9.7.1) "
-                                          "needs a full date, so this holder cannot be personalized",
-                                          h.date_of_birth.iso()));
-    if (has_unknown(h.date_of_expiry))
-        return std::make_pair(std::string("date_of_expiry"),
-                              fmt::format("{} has unknown parts; the card's BAC key (ICAO Doc 9303 Part 11 9.7.1) "
-                                          "needs a full date, so this holder cannot be personalized",
-                                          h.date_of_expiry.iso()));
-    return std::nullopt;
-}
-
 void write_atomically(const fs::path& file, const std::string& text) {
     const fs::path tmp = file.string() + ".tmp";
     {
@@ -303,15 +284,6 @@ void Runner::load_inputs() {
                                                     "number: the later record is refused",
                                                     rec.document_number, it->second)});
                 rejected_.push_back(std::move(dup));
-                continue;
-            }
-            if (auto why = card_cannot_take(rec)) {
-                record::Rejected bad;
-                bad.file = rec.source_file;
-                bad.line = rec.source_line;
-                bad.document_number = rec.document_number;
-                bad.problems.push_back({rec.source_file, rec.source_line, why->first, why->second});
-                rejected_.push_back(std::move(bad));
                 continue;
             }
             seen.emplace(rec.document_number, source);

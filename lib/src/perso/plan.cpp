@@ -156,9 +156,9 @@ private:
 }  // namespace
 
 std::string render_plan(const record::HolderRecord& holder, const IssuerKeys& keys, const PlanOptions& options) {
-    if (options.max_command_data == 0 || options.max_command_data > 255 || options.max_response_data == 0 ||
-        options.max_response_data > 256) {
-        throw Error(ErrorKind::Usage, "plan chunk sizes must be 1..255 (command) and 1..256 (response)");
+    if (options.max_command_data == 0 || options.max_command_data > 65535 || options.max_response_data == 0 ||
+        options.max_response_data > 65536) {
+        throw Error(ErrorKind::Usage, "plan chunk sizes must be 1..65535 (command) and 1..65536 (response)");
     }
     const Prepared p = prepare(holder);
     return PlanWriter(p, keys, options).render();

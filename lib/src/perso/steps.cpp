@@ -26,12 +26,6 @@ Bytes fid_bytes(std::uint16_t fid) {
     return b;
 }
 
-bool all_digits(std::string_view s) {
-    for (char c : s)
-        if (c < '0' || c > '9') return false;
-    return !s.empty();
-}
-
 // JMRTD layout of the BAC secret: 62 { 04 docno (padded to 9 with <), 04 YYMMDD birth,
 // 04 YYMMDD expiry }, taken from the MRZ itself so the chip's BAC keys match the printed MRZ.
 SecureBytes bac_secret_for(const record::HolderRecord& holder) {
@@ -48,13 +42,6 @@ SecureBytes bac_secret_for(const record::HolderRecord& holder) {
                                 holder.document_number));
     }
     const std::string_view docno(info.data(), 9), birth(info.data() + 10, 6), expiry(info.data() + 17, 6);
-    if (!all_digits(birth) || !all_digits(expiry)) {
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("document {}: the date of birth or expiry has unknown parts; the card's BAC secret "
-                                "(PUT DATA 62, docs/card-protocol.md) takes YYMMDD digits only, so this holder cannot "
-                                "be written to the card",
-                                holder.document_number));
-    }
     Bytes inner;
     tlv::append(inner, 0x04, ByteView(reinterpret_cast<const std::uint8_t*>(docno.data()), docno.size()));
     tlv::append(inner, 0x04, ByteView(reinterpret_cast<const std::uint8_t*>(birth.data()), birth.size()));

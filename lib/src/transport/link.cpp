@@ -41,7 +41,15 @@ apdu::ResponseApdu LinkChannel::exchange(const apdu::CommandApdu& command) {
                                 "command; it must be chained above secure messaging (transmit_long)",
                                 command.ins, command.data.size(), caps.max_command_data, link_->description()));
     }
-    return apdu::ResponseApdu::parse(link_->exchange(command.encode()));
+    const Bytes raw = link_->exchange(command.encode());
+    if (raw.size() < 2) {
+        // vpcd and some readers hand back an empty answer when the card leaves mid-command.
+        throw Error(ErrorKind::Communication,
+                    fmt::format("the card gave no status word to INS {:02X} on {}: it was removed or reset during "
+                                "the command",
+                                command.ins, link_->description()));
+    }
+    return apdu::ResponseApdu::parse(raw);
 }
 
 apdu::ResponseApdu LinkChannel::transmit(const apdu::CommandApdu& command) {

@@ -128,11 +128,13 @@ WriteResult write_card(transport::CardChannel& card, const record::HolderRecord&
 /// Locks a completely personalized card (irreversible). Error(WrongCardState) otherwise.
 void lock_card(transport::CardChannel& card, const IssuerKeys& keys);
 
-/// Options of render_plan: the plain data sizes of one wrapped command and response (what an
-/// SCP03 session at security level 33 carries in a short APDU: 239 bytes, GP Amendment D 6.2.4).
+/// Options of render_plan: the plain data sizes of one wrapped command and response. The default
+/// is what an SCP03 session at security level 33 carries in one extended-length APDU to a card
+/// that takes 2048 bytes (docs/card-protocol.md): 2048 - 8 (C-MAC) rounded down to whole AES
+/// blocks, less one padding byte (GP Amendment D 6.2.4, 6.2.6). Over short APDUs it is 239.
 struct PlanOptions {
-    std::size_t max_command_data = 239;
-    std::size_t max_response_data = 239;
+    std::size_t max_command_data = 2031;
+    std::size_t max_response_data = 2031;
 };
 
 /// The command sequence write_card sends to a blank card for `holder`, as a readable script
