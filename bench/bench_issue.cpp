@@ -1,18 +1,29 @@
 // bench_issue: batch issuance throughput on in-process sim: readers (not a test).
 //
-//   bench_issue [HOLDERS=40]
+//   bench_issue [HOLDERS=40] [DIR]
+//
+// DIR is where the temporary card folders and journal go (default /dev/shm, else /tmp); name a
+// folder on a disk to include the cost of the card files' and the journal's fsync.
 //
 // 1. Cards per minute and host CPU milliseconds per card for 1, 2 and 4 sim:DIR/ readers, each
 //    run a fresh batch of HOLDERS holders (the issuable sample holders, repeated with new document
-//    numbers) in fresh temporary folders, journal included.
+//    numbers) in fresh temporary folders, journal included. For the worker threads it also
+//    splits their wall time (from /proc/thread-self/schedstat, read at each event a worker
+//    emits) into running, runnable but waiting for a core (other threads or processes hold both
+//    cores), and blocked (locks, I/O): a lock that serializes workers shows up as blocked time.
 // 2. APDUs and bytes per card on the wire for write, lock and verify, against the minimum for the
 //    card's maximum command data: every byte of every EF must cross in UPDATE BINARY data, each
 //    command carrying at most (max command data - 8) bytes under SCP03 C-MAC + C-DECRYPTION
 //    (GP Amendment D 6.2.4/6.2.6: 8-byte C-MAC, ISO/IEC 9797-1 method 2 padding to 16 bytes).
 // Results and the machine they came from are recorded in docs/performance.md.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
 #include <ctime>
 #include <fstream>
 #include <string>
@@ -35,12 +46,15 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kSource = DOCKETCARD_BENCH_SOURCE_DIR;
+fs::path g_base = fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
 
 struct Temp {
     fs::path path;
     Temp() {
-        std::string t = (fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp") + std::string("/dc-bench-XXXXXX");
-        path = ::mkdtemp(t.data());
+        std::string t = (g_base / "dc-bench-XXXXXX").string();
+        const char* made = ::mkdtemp(t.data());
+        if (made == nullptr) throw std::runtime_error("cannot create a temporary folder in " + g_base.string());
+        path = made;
     }
     ~Temp() {
         std::error_code ec;
@@ -52,6 +66,60 @@ double cpu_seconds() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+/// This thread's time on a core and time runnable but waiting for one, in seconds (schedstat).
+struct SchedStat {
+    double run = 0, runnable = 0;
+};
+
+SchedStat thread_schedstat() {
+    std::ifstream in("/proc/thread-self/schedstat");
+    unsigned long long run_ns = 0, wait_ns = 0;
+    if (!(in >> run_ns >> wait_ns)) return {};
+    return {static_cast<double>(run_ns) / 1e9, static_cast<double>(wait_ns) / 1e9};
+}
+
+/// Per worker thread: its latest schedstat and when it last emitted an event.
+class WorkerClock {
+public:
+    void started() { start_ = std::chrono::steady_clock::now(); }
+    void sample() {
+        const auto now = std::chrono::steady_clock::now();
+        const auto s = thread_schedstat();
+        const std::lock_guard lock(mutex_);
+        auto& w = workers_[std::this_thread::get_id()];
+        w.stat = s;
+        w.last = now;
+    }
+    /// Sums over the workers: running, runnable-waiting, blocked (the rest of each worker's life).
+    SchedStat totals(double& blocked) const {
+        SchedStat t;
+        blocked = 0;
+        for (const auto& [id, w] : workers_) {
+            t.run += w.stat.run;
+            t.runnable += w.stat.runnable;
+            const double life = std::chrono::duration<double>(w.last - start_).count();
+            blocked += std::max(0.0, life - w.stat.run - w.stat.runnable);
+        }
+        return t;
+    }
+
+private:
+    struct Worker {
+        SchedStat stat;
+        std::chrono::steady_clock::time_point last;
+    };
+    std::mutex mutex_;
+    std::map<std::thread::id, Worker> workers_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+std::string loadavg() {
+    std::ifstream in("/proc/loadavg");
+    std::string a, b, c;
+    in >> a >> b >> c;
+    return a + " " + b + " " + c;
 }
 
 /// `count` holders: the sample holders a card can take (full dates), repeated with new numbers.
@@ -102,10 +170,13 @@ private:
 };
 
 void throughput(std::size_t holders) {
-    fmt::print("throughput: {} holders per batch, fresh folders and journal each run\n", holders);
-    fmt::print("{:>8} {:>10} {:>12} {:>14} {:>8}\n", "readers", "wall s", "cards/min", "CPU ms/card", "issued");
+    fmt::print("throughput: {} holders per batch, fresh folders and journal each run, in {}; load average before: {}\n",
+               holders, g_base.string(), loadavg());
+    fmt::print("{:>8} {:>8} {:>10} {:>12} {:>10} | {:>13} {:>15} {:>13} {:>7}\n", "readers", "wall s", "cards/min",
+               "CPU ms/card", "cores used", "workers run s", "runnable-wait s", "blocked s", "issued");
     for (int readers : {1, 2, 4}) {
         Temp dir;
+        WorkerClock clock;
         batch::BatchOptions o;
         o.inputs = {write_holders(dir.path / "holders.jsonl", holders)};
         for (int i = 0; i < readers; ++i) o.readers.push_back(fmt::format("sim:{}/r{}/", dir.path.string(), i));
@@ -114,14 +185,22 @@ void throughput(std::size_t holders) {
         o.journal_path = dir.path / "journal.db";
         o.station = "bench";
         o.load_options = load_options();
+        o.on_event = [&clock](const batch::Event& e) {
+            if (e.kind == batch::EventKind::BatchStarted)
+                clock.started();
+            else if (!e.reader.empty())
+                clock.sample();
+        };
         const double cpu0 = cpu_seconds();
         const auto t0 = std::chrono::steady_clock::now();
         const auto r = batch::run_batch(o);
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double cpu = cpu_seconds() - cpu0;
-        fmt::print("{:>8} {:>10.2f} {:>12.1f} {:>14.1f} {:>8}\n", readers, wall,
+        double blocked = 0;
+        const auto w = clock.totals(blocked);
+        fmt::print("{:>8} {:>8.2f} {:>10.1f} {:>12.1f} {:>10.2f} | {:>13.2f} {:>15.2f} {:>13.2f} {:>7}\n", readers, wall,
                    static_cast<double>(r.issued) / wall * 60.0, cpu * 1000.0 / static_cast<double>(r.issued),
-                   r.issued);
+                   cpu / wall, w.run, w.runnable, blocked, r.issued);
     }
 }
 
@@ -180,8 +259,9 @@ void per_card() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::size_t holders = argc > 1 ? std::stoul(argv[1]) : 40;
     try {
+        const std::size_t holders = argc > 1 ? std::stoul(argv[1]) : 40;
+        if (argc > 2) g_base = argv[2];
         throughput(holders);
         per_card();
     } catch (const std::exception& e) {
