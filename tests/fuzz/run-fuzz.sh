@@ -2,12 +2,13 @@
 # Builds the libFuzzer targets with clang (AddressSanitizer, libraries instrumented too) into
 # build-fuzz/ and runs each for SECONDS seconds (default 30), starting from the committed corpus.
 # New inputs go to build-fuzz/corpus/<target>/; crashes to build-fuzz/crashes/<target>/.
-# Usage: tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_tlv fuzz_apdu fuzz_record_csv fuzz_record_json)
+# Usage: tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_tlv fuzz_apdu fuzz_record_csv
+#        fuzz_record_json fuzz_lds fuzz_sod fuzz_card_responses fuzz_applet; default all)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-"fuzz_tlv fuzz_apdu fuzz_record_csv fuzz_record_json"}
+targets=${*:-"fuzz_tlv fuzz_apdu fuzz_record_csv fuzz_record_json fuzz_lds fuzz_sod fuzz_card_responses fuzz_applet"}
 build="$root/build-fuzz"
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
