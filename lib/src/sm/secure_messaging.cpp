@@ -38,6 +38,24 @@ std::size_t encoded_size(std::size_t value_length) {
     return 1 + tlv::encode_length(value_length).size() + value_length;
 }
 
+// The largest plain length whose DO87 (padding indicator + data padded to `block`) plus `fixed`
+// bytes of other data objects fits `limit`: for each length-field size the value may take, the
+// largest whole number of blocks, less the one byte padding always adds. Closed form: capabilities
+// are asked for at every READ BINARY, and a step-by-step search up to an extended-length limit of
+// 65535 cost most of the host CPU of a personalization.
+std::size_t largest_plain(std::size_t limit, std::size_t fixed, std::size_t block) noexcept {
+    constexpr std::size_t max_value[] = {0x7F, 0xFF, 0xFFFF, 0xFFFFFF};
+    std::size_t best = 0;
+    for (std::size_t length_bytes = 1; length_bytes <= 4; ++length_bytes) {
+        const std::size_t overhead = fixed + 1 + length_bytes;  // tag 87 and its length field
+        if (limit <= overhead + 1) continue;
+        const std::size_t value = std::min(limit - overhead, max_value[length_bytes - 1]);
+        const std::size_t padded = ((value - 1) / block) * block;  // value = indicator + padded data
+        if (padded >= block) best = std::max(best, padded - 1);
+    }
+    return best;
+}
+
 Bytes le_value(std::size_t le) {
     if (le == 256) return {0x00};
     if (le < 256) return {static_cast<std::uint8_t>(le)};
@@ -190,19 +208,11 @@ ResponseApdu SecureMessaging::unprotect(const ResponseApdu& response) {
 }
 
 std::size_t SecureMessaging::max_plain_response(std::size_t limit) const noexcept {
-    const std::size_t block = cipher_->block_size();
-    const std::size_t fixed = 4 + 10;  // DO99 + DO8E
-    std::size_t best = 0;
-    for (std::size_t padded = block; encoded_size(padded + 1) + fixed <= limit; padded += block) best = padded - 1;
-    return best;
+    return largest_plain(limit, 4 + 10, cipher_->block_size());  // DO99 + DO8E
 }
 
 std::size_t SecureMessaging::max_plain_command(std::size_t limit) const noexcept {
-    const std::size_t block = cipher_->block_size();
-    const std::size_t fixed = 4 + 10;  // DO97 (at most 97 02 HH LL) + DO8E
-    std::size_t best = 0;
-    for (std::size_t padded = block; encoded_size(padded + 1) + fixed <= limit; padded += block) best = padded - 1;
-    return best;
+    return largest_plain(limit, 4 + 10, cipher_->block_size());  // DO97 (at most 97 02 HH LL) + DO8E
 }
 
 SecureChannel::SecureChannel(transport::CardChannel& inner, SecureMessaging messaging)
