@@ -7,11 +7,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "docketcard/transport/channel.hpp"
 #include "docketcard/util/error.hpp"
 
 namespace docketcard::app {
@@ -54,6 +56,12 @@ void add_common_flags(CLI::App& sub, GlobalOptions& globals);
 
 /// Prints `doc` as the one JSON result on stdout.
 void print_json(const nlohmann::json& doc);
+
+/// Opens the reader named on the command line (PC/SC name, substring, index, or sim:PATH) and
+/// connects to its card; exclusive for personalization. With -v the channel traces every APDU on
+/// stderr, secrets redacted (docs/cli.md).
+std::unique_ptr<transport::CardChannel> connect_card(const std::string& reader_name, bool exclusive,
+                                                     const GlobalOptions& globals);
 
 }  // namespace docketcard::app
 

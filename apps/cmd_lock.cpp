@@ -40,14 +40,7 @@ int run_lock(const LockOptions& o, const GlobalOptions& g) {
                     "asking");
     }
     const auto keys = perso::IssuerKeys::load(o.keys_dir);
-    auto reader = transport::open_reader(transport::parse_reader(o.reader));
-    transport::ConnectOptions connect;
-    connect.exclusive = true;
-    std::unique_ptr<transport::CardChannel> channel = reader->connect(connect);
-    if (g.verbosity >= 1) {
-        channel = std::make_unique<transport::TracingChannel>(
-            std::move(channel), transport::TraceOptions{transport::TraceLevel::Wire, transport::stderr_trace_sink(), {}});
-    }
+    std::unique_ptr<transport::CardChannel> channel = connect_card(o.reader, /*exclusive=*/true, g);
     const auto info = perso::read_card_info(*channel);
     const std::string serial = info.serial_hex.value_or("(serial not shown)");
     if (!o.yes && info.state == perso::CardState::Personalized && !confirm(serial)) {

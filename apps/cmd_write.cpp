@@ -95,14 +95,7 @@ private:
 int run_write(const WriteOptions& o, const GlobalOptions& g) {
     const auto holder = choose_holder(o);
     const auto keys = perso::IssuerKeys::load(o.keys_dir);
-    auto reader = transport::open_reader(transport::parse_reader(o.reader));
-    transport::ConnectOptions connect;
-    connect.exclusive = true;
-    std::unique_ptr<transport::CardChannel> channel = reader->connect(connect);
-    if (g.verbosity >= 1) {
-        channel = std::make_unique<transport::TracingChannel>(
-            std::move(channel), transport::TraceOptions{transport::TraceLevel::Wire, transport::stderr_trace_sink(), {}});
-    }
+    std::unique_ptr<transport::CardChannel> channel = connect_card(o.reader, /*exclusive=*/true, g);
 
     auto printer = std::make_shared<ProgressPrinter>();
     perso::WriteOptions options;

@@ -11,6 +11,8 @@
 #include <fmt/core.h>
 
 #include "cli.hpp"
+#include "docketcard/transport/reader.hpp"
+#include "docketcard/transport/trace.hpp"
 
 namespace docketcard::app {
 
@@ -48,6 +50,14 @@ void add_common_flags(CLI::App& sub, GlobalOptions& globals) {
 
 void print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << std::endl;
+}
+
+std::unique_ptr<transport::CardChannel> connect_card(const std::string& reader_name, bool exclusive,
+                                                     const GlobalOptions& globals) {
+    auto reader = transport::open_reader(transport::parse_reader(reader_name));
+    transport::ConnectOptions connect;
+    connect.exclusive = exclusive;
+    return transport::trace_wire(reader->connect(connect), globals.verbosity);
 }
 
 namespace {
