@@ -3,7 +3,8 @@
 # client (opensc-tool). Usage: tests/e2e/applet_pcsc_test.sh BUILD_DIR
 # Needs root (a private mount namespace gives this test its own /run/pcscd, so a system pcscd is
 # never touched) and the Debian packages pcscd, vsmartcard-vpcd and opensc.
-# Exit 0 on success, 1 on a failed assertion, 77 when the environment cannot run it.
+# Exit 0 on success, 1 on a failed assertion, 77 when the environment cannot run it (CTest counts
+# 77 as a failure: the test is never silently skipped).
 set -eu
 
 BUILD_DIR=${1:?usage: applet_pcsc_test.sh BUILD_DIR}
@@ -11,13 +12,14 @@ SIM="$BUILD_DIR/bin/docketcard-sim"
 
 if [ "${DOCKETCARD_E2E_NS:-}" != "1" ]; then
     [ -x "$SIM" ] || { echo "applet_pcsc: $SIM not built" >&2; exit 1; }
-    for tool in pcscd opensc-tool unshare; do
-        command -v "$tool" >/dev/null 2>&1 || { echo "applet_pcsc: $tool missing, skipped" >&2; exit 77; }
+    for tool in pcscd opensc-tool unshare ip; do
+        command -v "$tool" >/dev/null 2>&1 || { echo "applet_pcsc: FAIL: $tool missing" >&2; exit 77; }
     done
-    [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || { echo "applet_pcsc: vpcd driver missing, skipped" >&2; exit 77; }
-    [ "$(id -u)" = 0 ] || { echo "applet_pcsc: needs root for a private mount namespace, skipped" >&2; exit 77; }
+    [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || { echo "applet_pcsc: FAIL: vpcd driver missing" >&2; exit 77; }
+    [ "$(id -u)" = 0 ] || { echo "applet_pcsc: FAIL: needs root for private mount and network namespaces" >&2; exit 77; }
     mkdir -p /run/pcscd
-    DOCKETCARD_E2E_NS=1 exec unshare -m --propagation private "$0" "$@"
+    # Own mount namespace (private /run/pcscd) and network namespace (private loopback ports).
+    DOCKETCARD_E2E_NS=1 exec unshare -m -n --propagation private sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
 
 WORK=$(mktemp -d /tmp/dc-e2e-applet-XXXXXX)

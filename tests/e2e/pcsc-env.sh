@@ -4,8 +4,9 @@
 # pcscd 1.9.9 always serves /run/pcscd/pcscd.comm, so /run/pcscd gets its own tmpfs).
 #
 # Source this file, then:
-#   pcsc_env_enter "$0" "$@"    re-runs the calling script as root inside `unshare -m
-#                               --propagation private` unless it already runs there
+#   pcsc_env_enter "$0" "$@"    re-runs the calling script as root inside `unshare -m -n
+#                               --propagation private` (own /run/pcscd, own loopback network)
+#                               unless it already runs there
 #   pcsc_env_start              tmpfs on /run/pcscd, a reader.conf dir for vpcd, pcscd --foreground
 #                               in the background; waits until the vpcd readers are listed;
 #                               installs pcsc_env_cleanup as the EXIT trap
@@ -51,7 +52,11 @@ pcsc_env_enter() {
     done
     [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] ||
         { echo "FAIL: the vpcd driver is missing (apt-get install vsmartcard-vpcd)" >&2; exit 1; }
-    PCSC_ENV_IN_NAMESPACE=1 exec unshare -m --propagation private bash "$script" "$@"
+    command -v ip >/dev/null || { echo "FAIL: ip is not installed (apt-get install iproute2)" >&2; exit 1; }
+    # Own mount namespace (a private /run/pcscd) and own network namespace (vpcd's TCP ports
+    # cannot clash with a system pcscd or with another test running at the same time).
+    PCSC_ENV_IN_NAMESPACE=1 exec unshare -m -n --propagation private \
+        bash -c 'ip link set lo up && exec bash "$@"' bash "$script" "$@"
 }
 
 # Runs "$@" in the background and remembers it for cleanup (e.g. docketcard-sim).
