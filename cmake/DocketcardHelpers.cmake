@@ -12,8 +12,13 @@ endfunction()
 # docketcard_unit_test(NAME SOURCES... LIBS ...): a Catch2 v2 executable registered with CTest.
 function(docketcard_unit_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
-  add_executable(${name} ${T_SOURCES} ${CMAKE_SOURCE_DIR}/tests/unit/catch_main.cpp)
-  target_link_libraries(${name} PRIVATE Catch2::Catch2 docketcard_warnings ${T_LIBS})
+  # Catch2's main is the slowest file to compile: build it once for every test executable.
+  if(NOT TARGET docketcard_catch_main)
+    add_library(docketcard_catch_main OBJECT ${CMAKE_SOURCE_DIR}/tests/unit/catch_main.cpp)
+    target_link_libraries(docketcard_catch_main PUBLIC Catch2::Catch2)
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE docketcard_catch_main Catch2::Catch2 docketcard_warnings ${T_LIBS})
   target_compile_definitions(${name} PRIVATE
     DOCKETCARD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   add_test(NAME ${name} COMMAND ${name})
