@@ -139,16 +139,6 @@ Bytes des3_cbc_decrypt(ByteView key16, ByteView iv8, ByteView data) {
     return cipher(EVP_des_ede_cbc(), key16, iv8, data, false, 8);
 }
 
-Bytes des_ecb_encrypt(ByteView key8, ByteView block8) {
-    // Single DES is served by OpenSSL 3's legacy provider only; DES-EDE with K1 = K2 is the same
-    // permutation and stays in the default provider.
-    if (key8.size() < 8) throw Error(ErrorKind::Internal, "DES key shorter than 8 bytes");
-    Bytes k2 = concat({key8.first(8), key8.first(8)});
-    Bytes out = cipher(EVP_des_ede_ecb(), k2, {}, block8, true, 8);
-    secure_wipe(k2.data(), k2.size());
-    return out;
-}
-
 Bytes retail_mac(ByteView key16, ByteView padded) {
     if (key16.size() != 16) throw Error(ErrorKind::Internal, "retail MAC key must be 16 bytes");
     if (padded.empty() || padded.size() % 8 != 0) {

@@ -12,13 +12,18 @@
 
 namespace docketcard::crypto {
 
+/// SHA-1 (FIPS 180-4): only where ICAO Doc 9303 Part 11 9.7.1 requires it (BAC key derivation).
 Bytes sha1(ByteView data);
+/// SHA-256 (FIPS 180-4): LDS data group hashes (Doc 9303 Part 10 4.6.2), tickets, reports.
 Bytes sha256(ByteView data);
+/// SHA-384 (FIPS 180-4).
 Bytes sha384(ByteView data);
+/// SHA-512 (FIPS 180-4).
 Bytes sha512(ByteView data);
 
 /// Fills `out` from OpenSSL's CSPRNG (RAND_bytes).
 void random_bytes(std::span<std::uint8_t> out);
+/// `n` bytes from OpenSSL's CSPRNG (RAND_bytes).
 Bytes random_bytes(std::size_t n);
 
 /// ISO/IEC 9797-1 padding method 2: 0x80 then zeros up to a multiple of `block`.
@@ -29,11 +34,11 @@ Bytes unpad_m2(ByteView data);
 /// Sets the odd parity bit of every byte of a DES key (ICAO Doc 9303 Part 11, 9.7.1).
 void set_des_parity(std::span<std::uint8_t> key);
 
-/// Two-key 3DES (16-byte key) in CBC mode without padding; data must be a multiple of 8 bytes.
+/// Two-key 3DES (16-byte key) in CBC mode without padding; data must be a multiple of 8 bytes
+/// (Doc 9303 Part 11 9.8.6.1: BAC and 3DES secure messaging encryption, IV zero).
 Bytes des3_cbc_encrypt(ByteView key16, ByteView iv8, ByteView data);
+/// Inverse of des3_cbc_encrypt.
 Bytes des3_cbc_decrypt(ByteView key16, ByteView iv8, ByteView data);
-/// Single DES ECB encryption of one block with the first 8 bytes of `key` (for SSC-based IVs).
-Bytes des_ecb_encrypt(ByteView key8, ByteView block8);
 
 /// ISO/IEC 9797-1 MAC algorithm 3 ("retail MAC") with DES, over data already padded to 8 bytes
 /// (ICAO Doc 9303 Part 11, 9.8.6.1). Returns 8 bytes.
@@ -43,6 +48,7 @@ Bytes retail_mac(ByteView key16, ByteView padded_data);
 Bytes aes_ecb_encrypt(ByteView key, ByteView block16);
 /// AES-CBC without padding; data must be a multiple of 16 bytes.
 Bytes aes_cbc_encrypt(ByteView key, ByteView iv16, ByteView data);
+/// Inverse of aes_cbc_encrypt (GP Amendment D 6.2.7: R-ENCRYPTION).
 Bytes aes_cbc_decrypt(ByteView key, ByteView iv16, ByteView data);
 /// AES-CMAC (NIST SP 800-38B), full 16 bytes.
 Bytes aes_cmac(ByteView key, ByteView data);

@@ -111,10 +111,12 @@ FaceImage decode_dg2(ByteView ef);
 /// DG11 (Part 10, 4.7.11): 6B { 5C tag list, 5F0E full name "SURNAME<<GIVEN NAMES" in UTF-8,
 /// 5F11 place of birth when present }.
 Bytes encode_dg11(const record::HolderRecord& holder);
+/// The content of DG11 as decode_dg11 reads it.
 struct Dg11 {
     std::string full_name;
     std::optional<std::string> place_of_birth;
 };
+/// Reads DG11 (Part 10, 4.7.11), bounds-checked; throws ParseError on malformed bytes.
 Dg11 decode_dg11(ByteView ef);
 /// "SURNAME<<GIVEN NAMES" (only the surname when there are no given names), as in DG11 5F0E.
 std::string dg11_full_name(const record::HolderRecord& holder);
@@ -125,10 +127,12 @@ inline constexpr std::string_view default_issuing_authority = "U.S. DEPARTMENT O
 /// DG12 (Part 10, 4.7.12): 6C { 5C 5F19 5F26, 5F19 issuing authority (UTF-8), 5F26 date of issue
 /// YYYYMMDD }.
 Bytes encode_dg12(std::string_view issuing_authority, const record::Date& date_of_issue);
+/// The content of DG12 as decode_dg12 reads it.
 struct Dg12 {
     std::string issuing_authority;
     std::string date_of_issue;   ///< YYYYMMDD as stored
 };
+/// Reads DG12 (Part 10, 4.7.12), bounds-checked; throws ParseError on malformed bytes.
 Dg12 decode_dg12(ByteView ef);
 
 // ---- DG13 ----------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ struct SodVerification {
     std::vector<Check> checks;
     std::optional<ParsedSod> sod;   ///< absent when EF.SOD could not be parsed
     std::string signer_subject;
+    /// True when every check passed.
     bool ok() const noexcept;
     /// The failed checks' messages, one per line.
     std::string failures() const;

@@ -85,6 +85,7 @@ struct Problem {
     int line = 0;
     std::string field;     ///< e.g. "date_of_expiry", "docket.court", "" for the whole record
     std::string message;   ///< what is wrong and what would be accepted
+    /// `FILE:LINE: field: message`, the form every record problem is reported in.
     std::string to_string() const;
 };
 

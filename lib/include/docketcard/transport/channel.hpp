@@ -25,7 +25,9 @@ struct Capabilities {
 class CardChannel {
 public:
     virtual ~CardChannel() = default;
+    /// Sends one command and returns the card's final response (ISO/IEC 7816-4 5.1, 5.3.4).
     virtual apdu::ResponseApdu transmit(const apdu::CommandApdu& command) = 0;
+    /// What one command and one response can carry on this channel.
     virtual Capabilities capabilities() const = 0;
     /// Answer to reset of the card.
     virtual Bytes atr() const = 0;

@@ -30,10 +30,13 @@ namespace docketcard::transport {
 class ApduLink {
 public:
     virtual ~ApduLink() = default;
+    /// Sends one encoded command APDU and returns the raw response bytes.
     virtual Bytes exchange(ByteView command) = 0;
     /// What the reader and card together can carry (extended length, maximum sizes).
     virtual Capabilities capabilities() const = 0;
+    /// Answer to reset of the card (ISO/IEC 7816-3 8).
     virtual Bytes atr() const = 0;
+    /// A short description for messages ("reader 'Virtual PCD 00 00'").
     virtual std::string description() const = 0;
 };
 
