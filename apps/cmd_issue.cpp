@@ -9,8 +9,9 @@
 //   - --json: one JSON object per line per event on stdout, ending with batch_done (the summary);
 //     nothing else on stdout;
 //   - otherwise the final summary on stdout.
-// Exit codes: 0 every valid record issued, 9 incomplete, 8 journal, 3 --strict with invalid
-// input, 4 every reader failed, 130 interrupted (SIGINT).
+// Exit codes: 0 every record valid and issued; 3 every valid record issued but some input records
+// were rejected as invalid (or --strict refused the batch); 9 some valid records not issued; 8
+// journal; 4 every reader failed; 130 interrupted (SIGINT).
 
 #include <atomic>
 #include <chrono>
@@ -34,6 +35,7 @@ namespace docketcard::app {
 namespace {
 
 static_assert(exit_code::ok == 0 && exit_code::batch_incomplete == 9 && exit_code::invalid_input == 3 &&
+                  exit_code::journal == 8 &&
                   exit_code::communication == 4 && exit_code::interrupted == 130,
               "batch::exit_code() must match the CLI's exit codes");
 
@@ -208,6 +210,13 @@ private:
 
 void print_summary(const batch::BatchResult& r, const std::filesystem::path& reports) {
     fmt::print("docketcard issue: {}\n", batch::to_string(r.outcome));
+    if (r.outcome == batch::Outcome::InvalidRecords)
+        fmt::print("  every valid record was issued, but {} input records were rejected as invalid (exit 3): "
+                   "correct them and run again\n",
+                   r.rejected);
+    else if (r.outcome == batch::Outcome::Incomplete)
+        fmt::print("  {} valid records were not issued (exit 9): run the same command again to retry them\n",
+                   r.failed + r.not_done);
     fmt::print("  valid records {}, rejected {}; issued now {}, already issued {}, failed {}, not done {}\n", r.valid,
                r.rejected, r.issued, r.skipped, r.failed, r.not_done);
     fmt::print("  cards spoiled in this run {}, superseded {}; {:.1f} s\n", r.spoiled, r.superseded,
@@ -307,6 +316,10 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
     sub->add_option("--max-attempts", opts.max_attempts, "Cards tried per record in one run before giving up")
         ->check(CLI::Range(1, 100));
     add_common_flags(*sub, globals);
+    sub->footer("Exit status: 0 every record valid and issued; 3 every valid record issued but some input records "
+                "were rejected as invalid, or --strict refused a batch with invalid records, or unusable input "
+                "(record file, keys, CSCA); 9 some valid records were not issued (failed on --max-attempts cards); "
+                "4 every reader failed; 8 journal in use or not a docketcard journal; 130 interrupted (Ctrl-C).");
     sub->callback([&globals, &run] { run = [&globals] { return run_issue(opts, globals); }; });
 }
 

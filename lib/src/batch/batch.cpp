@@ -50,6 +50,7 @@ const char* to_string(EventKind kind) noexcept {
 int exit_code(Outcome outcome) noexcept {
     switch (outcome) {
         case Outcome::Complete: return 0;
+        case Outcome::InvalidRecords: return 3;
         case Outcome::Incomplete: return 9;
         case Outcome::StrictRefused: return 3;
         case Outcome::ReaderFailure: return 4;
@@ -61,6 +62,7 @@ int exit_code(Outcome outcome) noexcept {
 const char* to_string(Outcome outcome) noexcept {
     switch (outcome) {
         case Outcome::Complete: return "complete";
+        case Outcome::InvalidRecords: return "invalid_records";
         case Outcome::Incomplete: return "incomplete";
         case Outcome::StrictRefused: return "strict_refused";
         case Outcome::ReaderFailure: return "reader_failure";
@@ -725,8 +727,10 @@ BatchResult Runner::run() {
         res_.outcome = Outcome::Interrupted;
     else if (res_.not_done > 0 && failed_readers_ > 0)
         res_.outcome = Outcome::ReaderFailure;
-    else if (res_.not_done > 0 || res_.failed > 0 || res_.rejected > 0)
+    else if (res_.not_done > 0 || res_.failed > 0)
         res_.outcome = Outcome::Incomplete;
+    else if (res_.rejected > 0)
+        res_.outcome = Outcome::InvalidRecords;
     else
         res_.outcome = Outcome::Complete;
     for (const auto& a : journal_->attempts())

@@ -249,8 +249,12 @@ TEST_CASE("invalid records are rejected and journaled; the valid ones are issued
         if (e.kind == batch::EventKind::Rejected) rejected_details.push_back(e.detail);
     };
     const auto r = batch::run_batch(o);
-    CHECK(r.outcome == Outcome::Incomplete);
-    CHECK(batch::exit_code(r.outcome) == 9);
+    // Every valid record was issued, some were invalid: exit 3, not 9 (valid records not issued).
+    CHECK(r.outcome == Outcome::InvalidRecords);
+    CHECK(batch::exit_code(r.outcome) == 3);
+    CHECK(std::string(batch::to_string(r.outcome)) == "invalid_records");
+    CHECK(r.failed == 0);
+    CHECK(r.not_done == 0);
     CHECK(r.valid == 3);
     CHECK(r.rejected == bad.size());
     CHECK(r.issued == 3);
@@ -333,6 +337,27 @@ TEST_CASE("a holder whose every card tears fails after --max-attempts; the batch
     CHECK(r.spoiled == 2);
     CHECK(count(r.journal_summary, State::Pending) == 1);
     CHECK(count(r.journal_summary, State::Spoiled) == 2);
+}
+
+TEST_CASE("valid records not issued win over invalid records: exit 9, not 3", "[batch]") {
+    TempDir dir;
+    auto lines = sample_lines("holders.jsonl", 1);
+    const auto bad = sample_lines("invalid.jsonl");
+    lines.insert(lines.end(), bad.begin(), bad.end());
+    auto o = options(dir, write_input(dir / "mixed.jsonl", lines), 1);
+    o.load_options = fixed_today();
+    o.max_attempts = 1;
+    o.sim_card_options = [](const std::string&, std::size_t) {
+        applet::CardOptions c;
+        c.tear_after = 12;
+        return c;
+    };
+    const auto r = batch::run_batch(o);
+    CHECK(r.outcome == Outcome::Incomplete);
+    CHECK(batch::exit_code(r.outcome) == 9);
+    CHECK(r.failed == 1);
+    CHECK(r.issued == 0);
+    CHECK(r.rejected == bad.size());
 }
 
 TEST_CASE("a second batch on a journal held by a running batch is refused and touches no card", "[batch]") {

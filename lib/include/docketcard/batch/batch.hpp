@@ -97,16 +97,17 @@ struct Event {
 
 /// How a run ended; exit_code() maps it to the documented exit code.
 enum class Outcome {
-    Complete,       ///< every valid record is verified (exit 0)
-    Incomplete,     ///< some records rejected, or failed on max_attempts cards (exit 9)
-    StrictRefused,  ///< strict and invalid input: nothing was done (exit 3)
-    ReaderFailure,  ///< every reader failed before the batch was done (exit 4)
-    Interrupted,    ///< stop was requested (SIGINT) before the batch was done (exit 130)
+    Complete,        ///< every record is valid and verified (exit 0)
+    InvalidRecords,  ///< every VALID record is verified, but some input records were rejected (exit 3)
+    Incomplete,      ///< some valid records were not issued: failed on max_attempts cards (exit 9)
+    StrictRefused,   ///< strict and invalid input: nothing was done (exit 3)
+    ReaderFailure,   ///< every reader failed before the batch was done (exit 4)
+    Interrupted,     ///< stop was requested (SIGINT) before the batch was done (exit 130)
 };
 
-/// 0, 9, 3, 4, 130 (docs/cli.md exit codes).
+/// 0, 3 (invalid records; strict refusal), 9, 4, 130 (docs/cli.md `## issue`, Exit).
 int exit_code(Outcome outcome) noexcept;
-/// "complete", "incomplete", ...
+/// "complete", "invalid_records", "incomplete", ...
 const char* to_string(Outcome outcome) noexcept;
 
 /// What one run did and where things stand.
