@@ -17,6 +17,7 @@
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/journal/sqlite_journal.hpp"
 #include "docketcard/perso/perso.hpp"
+#include "docketcard/pki/sod.hpp"
 #include "docketcard/transport/reader.hpp"
 #include "docketcard/transport/sim.hpp"
 #include "docketcard/util/error.hpp"
@@ -694,15 +695,19 @@ BatchResult Runner::run() {
     keys_.emplace(perso::IssuerKeys::load(o_.keys_dir));
     if (!fs::is_regular_file(o_.csca))
         throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", o_.csca.string()));
-    // Readers are parsed before the journal is locked (usage errors first) but opened after it:
-    // a second batch is refused before it touches any reader.
-    for (const auto& text : o_.readers) transport::parse_reader(text);
+    pki::load_certificate(o_.csca);  // a malformed CSCA is refused now, not on every card
+    // Everything the command line names is checked before the journal is created or locked: a
+    // refused run leaves no journal behind. Opening a reader selects it (PC/SC: service and
+    // reader name) but touches no card: a second batch is still refused before any card.
+    open_readers();
+    reports_ = o_.reports_dir ? *o_.reports_dir : fs::path(o_.journal_path.string() + ".reports");
+    if (fs::exists(reports_) && !fs::is_directory(reports_))
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("the reports folder {} exists and is not a folder", reports_.string()));
     journal::BatchStart start;
     start.station = o_.station.empty() ? host_name() : o_.station;
     for (const auto& in : o_.inputs) start.input += (start.input.empty() ? "" : " ") + in.string();
     journal_ = journal::open_sqlite_journal(o_.journal_path, start);
-    open_readers();
-    reports_ = o_.reports_dir ? *o_.reports_dir : fs::path(o_.journal_path.string() + ".reports");
     fs::create_directories(reports_);
 
     register_records();

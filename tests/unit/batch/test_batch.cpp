@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -403,9 +404,58 @@ TEST_CASE("reader names a batch cannot use are usage errors", "[batch]") {
     o.readers = {"sim:" + (dir / "one.card").string()};
     CHECK_THROWS_MATCHES(batch::run_batch(o), Error,
                          Catch::Matchers::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::Usage; }));
+    // An operation either completes or changes nothing: no journal, no lock file, no card folder.
+    CHECK_FALSE(fs::exists(o.journal_path));
+    CHECK_FALSE(fs::exists(journal::lock_path_for(o.journal_path)));
     o.readers = {"sim:" + (dir / "x").string() + "/", "sim:" + (dir / "x").string() + "/"};
     CHECK_THROWS_MATCHES(batch::run_batch(o), Error,
                          Catch::Matchers::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::Usage; }));
+    CHECK_FALSE(fs::exists(o.journal_path));
+    CHECK_FALSE(fs::exists(journal::lock_path_for(o.journal_path)));
+    CHECK_FALSE(fs::exists(dir / "x"));
+    // A good reader followed by an unusable one: still nothing created.
+    o.readers = {"sim:" + (dir / "good").string() + "/", "sim:" + (dir / "one.card").string()};
+    CHECK_THROWS_MATCHES(batch::run_batch(o), Error,
+                         Catch::Matchers::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::Usage; }));
+    CHECK_FALSE(fs::exists(o.journal_path));
+    CHECK_FALSE(fs::exists(journal::lock_path_for(o.journal_path)));
+    CHECK_FALSE(fs::exists(dir / "good"));
+}
+
+TEST_CASE("unusable keys, CSCA, input or reports folder: refused before the journal is created", "[batch]") {
+    TempDir dir;
+    auto o = options(dir, write_input(dir / "holders.jsonl", sample_lines("holders.jsonl", 1)), 1);
+    o.load_options = fixed_today();
+    auto refused_invalid_input = [&](const batch::BatchOptions& opts) {
+        CHECK_THROWS_MATCHES(batch::run_batch(opts), Error, Catch::Matchers::Predicate<Error>([](const Error& e) {
+                                 return e.kind() == ErrorKind::InvalidInput;
+                             }));
+        CHECK_FALSE(fs::exists(opts.journal_path));
+        CHECK_FALSE(fs::exists(journal::lock_path_for(opts.journal_path)));
+        CHECK_FALSE(fs::exists(dir / "cards-a"));
+    };
+    SECTION("keys folder missing") {
+        o.keys_dir = dir / "no-keys";
+        refused_invalid_input(o);
+    }
+    SECTION("CSCA missing") {
+        o.csca = dir / "no-csca.pem";
+        refused_invalid_input(o);
+    }
+    SECTION("CSCA not a certificate") {
+        std::ofstream(dir / "bad-csca.pem") << "not a certificate\n";
+        o.csca = dir / "bad-csca.pem";
+        refused_invalid_input(o);
+    }
+    SECTION("input file missing") {
+        o.inputs = {dir / "missing.jsonl"};
+        refused_invalid_input(o);
+    }
+    SECTION("reports path is a file") {
+        std::ofstream(dir / "reports") << "x";
+        o.reports_dir = dir / "reports";
+        refused_invalid_input(o);
+    }
 }
 
 TEST_CASE("canonical_record excludes the source position and the card access number", "[batch]") {
