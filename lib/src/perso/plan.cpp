@@ -15,13 +15,43 @@ using apdu::CommandApdu;
 
 std::string header(const CommandApdu& c) { return fmt::format("{:02X} {:02X} {:02X} {:02X}", c.cla, c.ins, c.p1, c.p2); }
 
-std::string le_text(std::size_t le) { return fmt::format("{:02X}", le == 256 ? 0 : le); }
+// Bytes in hex, one space between bytes: "00 07 EF".
+std::string spaced_hex(ByteView b) {
+    std::string out;
+    for (std::uint8_t x : b) out += (out.empty() ? "" : " ") + fmt::format("{:02X}", x);
+    return out;
+}
 
-// CLA INS P1 P2 [Lc data] [Le], short form (every plain personalization command fits it).
+// The fields of a command exactly as CommandApdu::encode() sends it: short, or extended when
+// Lc > 255 or Le > 256 (Lc 00 HH LL; Le HH LL after data, 00 HH LL without). Lc and Le are
+// spaced byte by byte like the header; the data field is one hex run.
+struct Fields {
+    std::string header, lc, data, le;
+};
+
+Fields fields_of(const CommandApdu& c) {
+    const Bytes raw = c.encode();
+    const bool ext = c.needs_extended();
+    const std::size_t lc_len = c.data.empty() ? 0 : (ext ? 3 : 1);
+    const std::size_t le_len = !c.le ? 0 : (!ext ? 1 : (c.data.empty() ? 3 : 2));
+    if (4 + lc_len + c.data.size() + le_len != raw.size()) {
+        throw Error(ErrorKind::Internal, "plan: the APDU fields do not add up to its encoding");
+    }
+    const ByteView all(raw);
+    Fields f;
+    f.header = header(c);
+    f.lc = spaced_hex(all.subspan(4, lc_len));
+    f.data = to_hex(all.subspan(4 + lc_len, c.data.size()));
+    f.le = spaced_hex(all.subspan(4 + lc_len + c.data.size(), le_len));
+    return f;
+}
+
+// CLA INS P1 P2 [Lc data] [Le], a space between the fields.
 std::string apdu_line(const CommandApdu& c) {
-    std::string line = header(c);
-    if (!c.data.empty()) line += fmt::format(" {:02X} {}", c.data.size(), to_hex(c.data));
-    if (c.le) line += " " + le_text(*c.le);
+    const Fields f = fields_of(c);
+    std::string line = f.header;
+    for (const std::string* part : {&f.lc, &f.data, &f.le})
+        if (!part->empty()) line += " " + *part;
     return line;
 }
 
@@ -76,7 +106,8 @@ private:
             case StepKind::WriteFile: write_file(s.fid); break;
             case StepKind::PutBacSecret:
                 comment("PUT DATA BAC secret (document number, date of birth, date of expiry)");
-                line(fmt::format("{} {:02X} <BAC secret redacted>", header(put_bac_secret({})), p_.bac_secret.size()));
+                line(fmt::format("{} {} <BAC secret redacted>", header(put_bac_secret({})),
+                                 fields_of(put_bac_secret(Bytes(p_.bac_secret.size()))).lc));
                 break;
             case StepKind::GenerateAaKey:
                 comment("GENERATE AA KEY: the chip makes its Active Authentication key pair and answers 7F49 { 86 point }");
@@ -122,8 +153,8 @@ private:
             }
         } else if (dg15) {
             comment(fmt::format("UPDATE BINARY {}, offset 0000, {} bytes", label, *size));
-            line(fmt::format("{} {:02X} <DG15: SubjectPublicKeyInfo of the AA public key from GENERATE AA KEY>",
-                             header(update_binary(0, Bytes{0})), *size));
+            line(fmt::format("{} {} <DG15: SubjectPublicKeyInfo of the AA public key from GENERATE AA KEY>",
+                             header(update_binary(0, Bytes{0})), fields_of(update_binary(0, Bytes(*size))).lc));
         } else {
             comment(fmt::format("UPDATE BINARY {} in chunks of {} bytes, offsets 0000, {:04X}, ...", label,
                                 o_.max_command_data, o_.max_command_data));
@@ -139,7 +170,8 @@ private:
         if (known(fid)) size = p_.files.get(fid).size();
         if (fid == lds::dg_file_id(15)) size = lds::encode_dg15(crypto::EcPrivateKey::generate_p256().public_key_spki()).size();
         if (!size) {
-            line(fmt::format("00 B0 <offset> <Le up to {:02X}> (until the end of {})", o_.max_response_data, label));
+            line(fmt::format("00 B0 <offset> <Le up to {}> (until the end of {})",
+                             fields_of(read_binary(0, o_.max_response_data)).le, label));
             return;
         }
         for (std::size_t off = 0; off < *size; off += o_.max_response_data) {

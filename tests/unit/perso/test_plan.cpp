@@ -1,5 +1,6 @@
 // render_plan: the script of `docketcard encode --plan`, built from the same step list as
 // write_card.
+#include <algorithm>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -77,4 +78,44 @@ TEST_CASE("render_plan and write_card send the same commands", "[perso][plan]") 
     const std::size_t sod_chunks = (sod + 2030) / 2031;
     // The plan shows EF.SOD's UPDATE BINARY and READ BINARY as one placeholder line each.
     CHECK(r.apdus == plan_apdus - 2 + 2 * sod_chunks);
+}
+
+TEST_CASE("render_plan: DG2 goes in extended-length APDUs, as CommandApdu::encode() sends them", "[perso][plan]") {
+    const auto lines = lines_of(perso::render_plan(holder(0), keys()));
+    auto after = [&](const std::string& comment) {
+        const auto it = std::find(lines.begin(), lines.end(), comment);
+        REQUIRE(it != lines.end());
+        REQUIRE(it + 1 != lines.end());
+        return *(it + 1);
+    };
+    // First UPDATE BINARY of DG2 (6228 bytes): Lc 2031 in the extended form 00 07 EF.
+    const std::string first = after("# UPDATE BINARY DG2 (0102), offset 0000, 2031 bytes");
+    CHECK(first.rfind("00 D6 00 00 00 07 EF "
+                      "758218507F6182184B0201017F60821843A10F8002010181010287020101880200085F2E",
+                      0) == 0);
+    CHECK(first.size() == 21 + 2 * 2031);
+    CHECK(first.substr(first.size() - 19) == "493D8FA75158F6AB5CD");
+    // The last chunk, 135 bytes, fits the short form again.
+    CHECK(after("# UPDATE BINARY DG2 (0102), offset 17CD, 135 bytes").rfind("00 D6 17 CD 87 844444C203CAACD", 0) == 0);
+    // READ BINARY of DG2: Le 2031 in the extended form without data, 00 07 EF.
+    const auto sel = std::find(lines.begin(), lines.end(), "# SELECT DG2 (0102), READ BINARY");
+    REQUIRE(lines.end() - sel > 5);
+    CHECK(sel[1] == "00 A4 02 0C 02 0102");
+    CHECK(sel[2] == "00 B0 00 00 00 07 EF");
+    CHECK(sel[3] == "00 B0 07 EF 00 07 EF");
+    CHECK(sel[4] == "00 B0 0F DE 00 07 EF");
+    CHECK(sel[5] == "00 B0 17 CD 87");
+    // Without the spaces, each line is a valid APDU of the size it announces.
+    auto unspaced = [](const std::string& line) {
+        std::string hex;
+        for (char c : line)
+            if (c != ' ') hex.push_back(c);
+        return from_hex(hex);
+    };
+    const auto update = apdu::CommandApdu::parse(unspaced(first));
+    CHECK(update.data.size() == 2031);
+    CHECK_FALSE(update.le);
+    const auto read = apdu::CommandApdu::parse(unspaced(sel[2]));
+    CHECK(read.data.empty());
+    CHECK(read.le == std::optional<std::size_t>(2031));
 }
