@@ -101,7 +101,9 @@ private:
                 comment(fmt::format("PUT DATA ticket: \"{}\" || 1F || SHA-256(DG1 DG2 DG11 DG12 DG13)[0..16] "
                                     "(skipped when resuming)",
                                     p_.document_number));
-                line(apdu_line(put_ticket(p_.ticket)));
+                // Redacted as the -vv trace redacts it (docs/cli.md): only its length is shown.
+                line(fmt::format("{} {} <ticket: document number + data digest, {} bytes, redacted>",
+                                 header(put_ticket({})), fields_of(put_ticket(p_.ticket)).lc, p_.ticket.size()));
                 break;
             case StepKind::WriteFile: write_file(s.fid); break;
             case StepKind::PutBacSecret:

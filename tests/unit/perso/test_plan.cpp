@@ -40,7 +40,7 @@ TEST_CASE("render_plan: golden first commands for the sample holder", "[perso][p
         "# GET DATA card info inside SCP03: the ticket (tag 85) decides new card, resume or refusal",
         "80 CA 00 66 00",
         "# PUT DATA ticket: \"DC2600001\" || 1F || SHA-256(DG1 DG2 DG11 DG12 DG13)[0..16] (skipped when resuming)",
-        "80 DA 00 68 1A 4443323630303030311F9DB4086A1FBA23E3ED55CE046C5C1BC0",
+        "80 DA 00 68 1A <ticket: document number + data digest, 26 bytes, redacted>",
         "# CREATE FILE EF.COM (011E), 27 bytes (on 6A89 exists: DELETE FILE, then CREATE FILE again)",
         "00 E0 00 00 06 6304001B011E",
         "# SELECT EF.COM (011E)",
@@ -65,6 +65,11 @@ TEST_CASE("render_plan: golden first commands for the sample holder", "[perso][p
     CHECK(plan.substr(plan.size() - 12) == "80 DA 00 69\n");
     // The BAC secret (document number, birth and expiry dates) never appears.
     CHECK(plan.find("0409444332363030303031") == std::string::npos);
+    // Nor does the personalization ticket (redacted as the -vv trace redacts it, docs/cli.md).
+    const Bytes ticket = perso::personalization_ticket(holder(0));
+    REQUIRE(to_hex(ticket) == "4443323630303030311F9DB4086A1FBA23E3ED55CE046C5C1BC0");
+    CHECK(plan.find(to_hex(ticket)) == std::string::npos);
+    CHECK(plan.find(to_hex(ByteView(ticket).subspan(10))) == std::string::npos);
 }
 
 TEST_CASE("render_plan and write_card send the same commands", "[perso][plan]") {

@@ -139,10 +139,11 @@ struct PlanOptions {
 
 /// The command sequence write_card sends to a blank card for `holder`, as a readable script
 /// (`docketcard encode --plan`): one plain APDU (before SCP03 wrapping, GP Amendment D 6.2) per
-/// line in hex, each after a `#` comment line. Secrets are redacted (`<BAC secret redacted>`,
-/// `<host challenge>`, `<host cryptogram>`); the steps that depend on the chip's Active
-/// Authentication key (DG15 and EF.SOD content, EF.SOD size) are placeholders. write_card and
-/// render_plan walk the same step list.
+/// line in hex, each after a `#` comment line, short or extended length exactly as
+/// CommandApdu::encode() sends it (ISO/IEC 7816-4 5.1). Secrets and the ticket are redacted
+/// (`<BAC secret redacted>`, `<ticket: ... redacted>`, `<host challenge>`, `<host cryptogram>`);
+/// the steps that depend on the chip's Active Authentication key (DG15 and EF.SOD content,
+/// EF.SOD size) are placeholders. write_card and render_plan walk the same step list.
 std::string render_plan(const record::HolderRecord& holder, const IssuerKeys& keys, const PlanOptions& options = {});
 
 }  // namespace docketcard::perso
