@@ -35,6 +35,7 @@ struct VerifyOptions {
     std::string date_of_birth;
     std::string date_of_expiry;
     std::string report;
+    bool require_docket_card = false;
 };
 
 record::HolderRecord choose_record(const VerifyOptions& o) {
@@ -87,6 +88,7 @@ void write_atomically(const fs::path& file, const std::string& text) {
 int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
     verify::Options options;
     options.csca = o.csca;
+    options.require_docket_card = o.require_docket_card;
     if (!o.record_file.empty()) {
         if (!o.date_of_birth.empty() || !o.date_of_expiry.empty())
             throw Error(ErrorKind::Usage, "--date-of-birth and --date-of-expiry come from the record; drop them or --record");
@@ -125,12 +127,19 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
     }
 
     const bool ok = result.ok();
-    std::size_t failed = 0;
-    for (const auto& c : result.checks) failed += c.passed ? 0 : 1;
+    std::size_t failed = 0, not_applicable = 0;
+    for (const auto& c : result.checks) {
+        failed += c.passed ? 0 : 1;
+        not_applicable += c.applicable ? 0 : 1;
+    }
     if (g.json) {
         nlohmann::json checks = nlohmann::json::array();
         for (const auto& c : result.checks)
-            checks.push_back({{"id", c.id}, {"title", c.title}, {"passed", c.passed}, {"detail", c.detail}});
+            checks.push_back({{"id", c.id},
+                              {"title", c.title},
+                              {"status", std::string(c.status())},
+                              {"passed", c.passed},
+                              {"detail", c.detail}});
         print_json({{"ok", ok},
                     {"serial", result.serial_hex.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.serial_hex)},
                     {"checks", checks},
@@ -138,10 +147,14 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
                     {"report", report_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(report_path)}});
     } else {
         for (const auto& c : result.checks)
-            fmt::print("{}  {}: {}\n", c.passed ? "PASS" : "FAIL", c.title, c.detail);
+            fmt::print("{}  {}: {}\n", !c.applicable ? "N/A " : c.passed ? "PASS" : "FAIL", c.title, c.detail);
         const std::string serial = result.serial_hex.empty() ? "" : fmt::format(" (card serial {})", result.serial_hex);
         if (ok) {
-            fmt::print("VERIFIED: all {} checks passed{}\n", result.checks.size(), serial);
+            if (not_applicable == 0)
+                fmt::print("VERIFIED: all {} checks passed{}\n", result.checks.size(), serial);
+            else
+                fmt::print("VERIFIED: {} checks passed, {} not applicable{}\n", result.checks.size() - not_applicable,
+                           not_applicable, serial);
         } else {
             std::string ids;
             for (const auto& c : result.checks)
@@ -166,8 +179,11 @@ void register_verify(CLI::App& app, GlobalOptions& globals, Action& run) {
     sub->add_option("--date-of-birth", o->date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD");
     sub->add_option("--date-of-expiry", o->date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD");
     sub->add_option("--report", o->report, "Also write a self-contained HTML report to this file");
+    sub->add_flag("--require-docket-card", o->require_docket_card,
+                  "Fail, rather than report N/A, the lock state of a card that is not a docket applet and the "
+                  "Active Authentication of a chip whose EF.SOD lists no DG15");
     add_common_flags(*sub, globals);
-    sub->footer("Exit status: 0 when every check passed; 6 when any check failed; 5 when BAC fails (wrong MRZ "
+    sub->footer("Exit status: 0 when every check passed (or is N/A: does not apply to this card); 6 when any check failed; 5 when BAC fails (wrong MRZ "
                 "data); 4 reader or communication failure; 3 unusable record or CSCA file.");
     sub->callback([o, &globals, &run] { run = [o, &globals] { return run_verify(*o, globals); }; });
 }

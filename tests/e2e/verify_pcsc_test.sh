@@ -54,6 +54,8 @@ full_flow() {
     [ "$(json_field "$out" 'd["ok"]')" = true ] || pcsc_env_fail "verify --json: ok is not true: $out"
     [ "$(json_field "$out" 'all(c["passed"] for c in d["checks"])')" = true ] ||
         pcsc_env_fail "verify --json: a check failed: $out"
+    [ "$(json_field "$out" 'sorted(set(c["status"] for c in d["checks"]))')" = '["pass"]' ] ||
+        pcsc_env_fail "verify --json: a docket card check is not \"pass\" (n/a or fail): $out"
     [ "$(json_field "$out" '[c["id"] for c in d["checks"] if c["id"] in ("bac", "ds-chain", "active-authentication", "locked", "docket", "photo")]')" = \
       '["bac", "ds-chain", "active-authentication", "locked", "docket", "photo"]' ] ||
         pcsc_env_fail "verify --json: checks missing: $out"
@@ -91,4 +93,5 @@ expect_exit 3 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/inproc.card" --cs
 expect_exit 3 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/inproc.card" --csca "$keys/csca.pem" \
     --record "$src/samples/invalid.jsonl"
 echo "ok: a bad CSCA file or record exits 3"
+
 exit 0

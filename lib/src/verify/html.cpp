@@ -60,6 +60,7 @@ table{border-collapse:collapse;width:100%}
 .badge{display:inline-block;min-width:54px;text-align:center;padding:3px 8px;border-radius:4px;font-weight:700;color:#fff;font-size:13px}
 .badge.pass{background:#1a7f37}
 .badge.fail{background:#c62828}
+.badge.na{background:#6e7781}
 footer{color:#57606a;font-size:13px;padding:0 32px 24px}
 )css";
 
@@ -83,10 +84,11 @@ std::string html_escape(std::string_view text) {
 
 std::string render_html(const Result& result) {
     const bool ok = result.ok();
-    std::size_t passed = 0;
+    std::size_t passed = 0, not_applicable = 0;
     std::string failed_ids;
     for (const auto& c : result.checks) {
-        if (c.passed) ++passed;
+        if (!c.applicable) ++not_applicable;
+        else if (c.passed) ++passed;
         else failed_ids += (failed_ids.empty() ? "" : ", ") + c.id;
     }
     const std::string verdict = ok ? "VERIFIED" : "NOT VERIFIED";
@@ -101,9 +103,10 @@ std::string render_html(const Result& result) {
     h += fmt::format("<style>{}</style>\n</head>\n<body>\n", kStyle);
 
     h += fmt::format("<header class=\"verdict {}\">\n<div class=\"big\">{}</div>\n", ok ? "ok" : "fail", verdict);
-    h += fmt::format("<div class=\"sub\">{}Card serial <b>{}</b> &middot; verified {} &middot; {} of {} checks passed</div>\n",
+    h += fmt::format("<div class=\"sub\">{}Card serial <b>{}</b> &middot; verified {} &middot; {} of {} checks passed{}</div>\n",
                      name.empty() ? "" : "<b>" + html_escape(name) + "</b> &middot; ", html_escape(serial),
-                     utc(result.verified_at), passed, result.checks.size());
+                     utc(result.verified_at), passed, result.checks.size(),
+                     not_applicable ? fmt::format(", {} not applicable", not_applicable) : "");
     if (!failed_ids.empty()) h += fmt::format("<div class=\"failed\">Failed: {}</div>\n", html_escape(failed_ids));
     h += "</header>\n<main>\n";
 
@@ -143,7 +146,8 @@ std::string render_html(const Result& result) {
         h += fmt::format(
             "<tr class=\"{0}\"><td><span class=\"badge {0}\">{1}</span></td><td><b>{2}</b><div class=\"id\">{3}</div></td>"
             "<td class=\"detail\">{4}</td></tr>\n",
-            c.passed ? "pass" : "fail", c.passed ? "PASS" : "FAIL", html_escape(c.title), html_escape(c.id),
+            std::string(!c.applicable ? "na" : c.passed ? "pass" : "fail"), !c.applicable ? "N/A" : c.passed ? "PASS" : "FAIL",
+            html_escape(c.title), html_escape(c.id),
             html_escape(c.detail));
     }
     h += "</table>\n</section>\n</main>\n";

@@ -103,6 +103,14 @@ private:
     void add(std::string id, std::string title, bool passed, std::string detail) {
         result_.checks.push_back({std::move(id), std::move(title), passed, std::move(detail)});
     }
+    // A check that does not apply to this card; with require_docket_card it fails instead.
+    void not_applicable(std::string id, std::string title, std::string detail) {
+        if (options_.require_docket_card) {
+            add(std::move(id), std::move(title), false, detail + "; a docket card is required");
+            return;
+        }
+        result_.checks.push_back({std::move(id), std::move(title), true, std::move(detail), false});
+    }
     const Bytes* file(std::uint16_t fid) const {
         auto it = result_.files.find(fid);
         return it == result_.files.end() ? nullptr : &it->second;
@@ -131,6 +139,7 @@ private:
     std::optional<lds::DocketData> dg13_;
     std::optional<lds::FaceImage> dg2_;
     std::optional<Bytes> dg15_spki_;
+    std::optional<std::vector<int>> sod_dgs_;   // the DGs EF.SOD lists, once it parsed
 };
 
 void Verifier::check_data_group(int dg, const FileRead& read) {
@@ -224,6 +233,7 @@ void Verifier::check_sod(const FileRead& sod_read, const Bytes& csca) {
     if (v && v->sod) {
         std::vector<int> in_sod;
         for (const auto& [dg, _] : v->sod->hashes) in_sod.push_back(dg);
+        sod_dgs_ = in_sod;
         std::vector<int> in_com = com_dgs_;
         std::sort(in_com.begin(), in_com.end());
         if (!com_) {
@@ -256,11 +266,20 @@ void Verifier::check_sod(const FileRead& sod_read, const Bytes& csca) {
 
 void Verifier::check_active_authentication(transport::CardChannel& sm) {
     const char* title = "Active Authentication (the chip holds the DG15 private key)";
-    if (!dg15_spki_) {
+    // Only the signed EF.SOD says whether the issuer gave the chip an AA key: an unsigned EF.COM
+    // without DG15 could hide a cloned chip.
+    if (!sod_dgs_) {
         add("active-authentication", title, false,
-            com_ && std::find(com_dgs_.begin(), com_dgs_.end(), 15) == com_dgs_.end()
-                ? "EF.COM lists no DG15: the card has no Active Authentication key"
-                : unreadable(15));
+            "EF.SOD could not be read or parsed, so whether the chip must perform Active Authentication is unknown");
+        return;
+    }
+    if (std::find(sod_dgs_->begin(), sod_dgs_->end(), 15) == sod_dgs_->end()) {
+        not_applicable("active-authentication", title,
+                       "EF.SOD lists no DG15: the issuer did not give this chip Active Authentication");
+        return;
+    }
+    if (!dg15_spki_) {
+        add("active-authentication", title, false, "EF.SOD lists DG15 but " + unreadable(15));
         return;
     }
     try {
@@ -279,6 +298,14 @@ void Verifier::check_locked(transport::CardChannel& sm) {
     const char* title = "Card locked";
     try {
         const auto r = sm.transmit(apdu::CommandApdu(0x00, 0xCA, 0x00, 0x66, {}, 256));
+        const std::uint16_t sw = r.sw.value();
+        if (sw == 0x6D00 || sw == 0x6E00 || sw == 0x6A82 || sw == 0x6A86 || sw == 0x6A88) {
+            not_applicable("locked", title,
+                           fmt::format("the card is not a docket applet: its lock state cannot be read (GET DATA 66 "
+                                       "answered {:04X})",
+                                       sw));
+            return;
+        }
         if (!r.ok()) {
             add("locked", title, false, "GET DATA card info refused with " + r.sw.describe());
             return;
@@ -473,10 +500,11 @@ Result Verifier::run() {
         }
     }
 
-    // EF.SOD; without EF.COM its list says which DGs to read.
+    // EF.SOD
     const FileRead sod_read = read_file(session, lds::fid_sod);
+    // EF.COM is not signed: also read what EF.SOD lists, so a DG15 missing from EF.COM is noticed.
     std::vector<int> to_read = com_dgs_;
-    if (!com_ && sod_read.bytes) {
+    if (sod_read.bytes) {
         try {
             for (const auto& [dg, _] : pki::parse_sod(*sod_read.bytes).hashes) to_read.push_back(dg);
         } catch (const Error&) {

@@ -135,6 +135,18 @@ TEST_CASE("a written and locked card verifies: every check passes", "[verify][ca
     CHECK(r.find("sod-dg-set")->detail == "EF.SOD and EF.COM both list DG1, DG2, DG11, DG12, DG13, DG14, DG15");
 }
 
+TEST_CASE("a docket card is held to locked and AA: nothing is N/A", "[verify][card]") {
+    auto o = options_with(sample_holder());
+    const auto r = verify::verify_card(*locked_card().channel, o);
+    for (const auto& c : r.checks) CHECK(c.status() == "pass");
+    o.require_docket_card = true;
+    CHECK(verify::verify_card(*locked_card().channel, o).ok());
+    // An unlocked docket card still fails `locked`: its card-info template makes it a docket card.
+    const auto u = verify::verify_card(*unlocked_card().channel, options_with(sample_holder()));
+    CHECK(u.find("locked")->status() == "fail");
+    CHECK(u.find("active-authentication")->status() == "pass");
+}
+
 TEST_CASE("Active Authentication uses a fresh challenge every time", "[verify][card]") {
     auto& card = locked_card();
     auto o = options_with(sample_holder());

@@ -25,8 +25,14 @@ namespace docketcard::verify {
 struct Check {
     std::string id;        ///< stable identifier for scripts: "bac", "sod-signature", "dg2-hash", ...
     std::string title;     ///< for people: "EF.SOD signature by the Document Signer"
-    bool passed = false;
-    std::string detail;    ///< why it passed or failed
+    bool passed = false;   ///< also true for a check that does not apply (it does not stop ok())
+    std::string detail;    ///< why it passed, failed or does not apply
+    /// False when the check does not apply to this card: `locked` on a card that is not a docket
+    /// applet, `active-authentication` on a chip whose EF.SOD lists no DG15 (Doc 9303 Part 11
+    /// 6.1: Active Authentication is optional). Shown as N/A.
+    bool applicable = true;
+    /// "pass", "fail" or "n/a", as the JSON output and the report write it.
+    std::string_view status() const noexcept { return !applicable ? "n/a" : passed ? "pass" : "fail"; }
 };
 
 /// What the card holds and how every check went.
@@ -45,7 +51,7 @@ struct Result {
     std::vector<std::pair<std::string, std::string>> holder;
     std::time_t verified_at = 0;            ///< when the verification ran (UTC seconds)
     std::string card_description;           ///< the channel the card was read through
-    /// True when there is at least one check and every check passed.
+    /// True when there is at least one check and every check passed or does not apply.
     bool ok() const noexcept;
     /// The check with this id, or nullptr.
     const Check* find(std::string_view id) const noexcept;
@@ -62,7 +68,11 @@ struct Options {
     std::filesystem::path csca;                 ///< CSCA certificate (PEM or DER)
     std::optional<record::HolderRecord> record; ///< compare every field against it
     std::optional<MrzKey> mrz_key;              ///< used when no record is given
+    /// A docket card (one that answers GET DATA 66 with its card-info template) must be LOCKED.
     bool require_locked = true;
+    /// Fail, instead of reporting N/A, a card that is not a docket applet (GET DATA 66 not
+    /// supported) or whose EF.SOD lists no DG15 (no Active Authentication).
+    bool require_docket_card = false;
     /// RND.IFD and K.IFD of BAC (Part 11 9.7.4) and the Active Authentication challenge (Part 11
     /// 6.1), asked in that order; sm::system_random() when empty. Tests inject fixed bytes to
     /// replay the Part 11 Appendix D exchange.
@@ -94,13 +104,18 @@ std::string to_yymmdd(std::string_view date, std::string_view field);
 ///   ds-chain, ds-validity, sod-dg-set, dg<N>-hash (each DG in EF.SOD or read),
 ///   active-authentication (Part 11 6.1, fresh challenge), locked (GET DATA 66 under SM),
 ///   and with a record: mrz, names, dates, docket, photo.
+/// Every data group listed in EF.COM or EF.SOD is read. Active Authentication is required exactly
+/// when the signed EF.SOD lists DG15 (not the unsigned EF.COM); otherwise it is N/A. `locked` is
+/// N/A on a card that answers GET DATA 66 with 6D00, 6E00, 6A82, 6A86 or 6A88 (an independent
+/// Doc 9303 card, not a docket applet); a docket card must be LOCKED (Options::require_locked).
 /// Throws Error(InvalidInput) when the CSCA file cannot be read or no MRZ data is given, and
 /// CardError(CardRefused) when the card has no eMRTD application or refuses BAC.
 Result verify_card(transport::CardChannel& card, const Options& options);
 
 /// One self-contained HTML5 page (inline CSS, the photo as a data: URI; no external resource):
-/// the overall verdict, card serial and time, the chip's photo beside the holder data, and every
-/// check with a PASS/FAIL badge. All card and record text is HTML-escaped.
+/// the overall verdict, card serial and time, the chip's photo beside the holder data (a JPEG 2000
+/// photo is offered as a download, since browsers may not display it), and every check with a
+/// PASS, FAIL or N/A badge. All card and record text is HTML-escaped.
 std::string render_html(const Result& result);
 
 /// `text` with & < > " ' replaced by character references (HTML5 13.1.2.6), safe in element
