@@ -103,7 +103,9 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
     if (!fs::exists(o.csca)) throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", o.csca));
 
     auto reader = transport::open_reader(transport::parse_reader(o.reader));
-    std::unique_ptr<transport::CardChannel> channel = reader->connect({});
+    transport::ConnectOptions connect;
+    connect.create_missing = false;   // a read-only check never makes a blank card
+    std::unique_ptr<transport::CardChannel> channel = reader->connect(connect);
     if (g.verbosity > 0) {
         transport::TraceOptions trace;
         trace.level = transport::TraceLevel::Wire;

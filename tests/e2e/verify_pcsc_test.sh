@@ -94,4 +94,18 @@ expect_exit 3 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/inproc.card" --cs
     --record "$src/samples/invalid.jsonl"
 echo "ok: a bad CSCA file or record exits 3"
 
+# A read-only check never creates a card: a missing card file is "no card" (exit 4) and nothing
+# appears; a card file in a missing folder is invalid input naming the folder (exit 3).
+expect_exit 4 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/none.card" --csca "$keys/csca.pem" --record "$record"
+grep -qF "no card: sim card file $PCSC_ENV_DIR/none.card does not exist" "$PCSC_ENV_DIR/stderr.txt" ||
+    pcsc_env_fail "verify of a missing card file: message: $(cat "$PCSC_ENV_DIR/stderr.txt")"
+for f in "$PCSC_ENV_DIR/none.card" "$PCSC_ENV_DIR/none.card.lock"; do
+    [ ! -e "$f" ] || pcsc_env_fail "verify of a missing card file created $f"
+done
+expect_exit 3 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/nonexistent-dir/x.card" --csca "$keys/csca.pem" \
+    --record "$record"
+grep -qF "the folder $PCSC_ENV_DIR/nonexistent-dir of the sim card file" "$PCSC_ENV_DIR/stderr.txt" ||
+    pcsc_env_fail "verify in a missing folder: message: $(cat "$PCSC_ENV_DIR/stderr.txt")"
+[ ! -e "$PCSC_ENV_DIR/nonexistent-dir" ] || pcsc_env_fail "verify created the folder $PCSC_ENV_DIR/nonexistent-dir"
+echo "ok: verify of a missing sim card file exits 4 and creates nothing; a missing folder exits 3"
 exit 0

@@ -154,8 +154,29 @@ public:
     WaitResult wait_for_card(std::optional<std::chrono::milliseconds>) override { return WaitResult::Ready; }
     WaitResult wait_for_removal(std::optional<std::chrono::milliseconds>) override { return WaitResult::Ready; }
 
-    std::unique_ptr<CardChannel> connect(const ConnectOptions&) override {
-        const std::filesystem::path path = factory_ ? factory_->next_card() : spec_.sim_path;
+    std::unique_ptr<CardChannel> connect(const ConnectOptions& options) override {
+        if (factory_) {
+            if (!options.create_missing) {
+                throw Error(ErrorKind::Usage,
+                            fmt::format("reader {} inserts a new blank card on every connection; name one card file "
+                                        "(sim:{}card-000001.card) to read an existing card",
+                                        spec_.text, spec_.sim_path.string()));
+            }
+            return open_sim_channel(factory_->next_card());
+        }
+        const std::filesystem::path& path = spec_.sim_path;
+        const std::filesystem::path folder = path.parent_path();
+        std::error_code ec;
+        if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+            const bool exists = std::filesystem::exists(folder, ec);
+            throw Error(ErrorKind::InvalidInput,
+                        fmt::format("the folder {} of the sim card file {} {}", folder.string(), path.string(),
+                                    exists ? "is not a folder" : "does not exist"));
+        }
+        if (!options.create_missing && !std::filesystem::exists(path, ec)) {
+            throw Error(ErrorKind::Communication,
+                        fmt::format("no card: sim card file {} does not exist", path.string()));
+        }
         return open_sim_channel(path);
     }
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 #include "docketcard/transport/reader.hpp"
 #include "docketcard/transport/sim.hpp"
@@ -78,4 +79,72 @@ TEST_CASE("sim:DIR/ gives a new card file at every connect", "[transport][sim]")
     auto c2 = reader->connect();
     CHECK(c2->description() == "sim:" + (dir.path / "card-000002.card").string());
     CHECK(std::filesystem::exists(dir.path / "card-000001.card"));
+}
+
+namespace {
+
+struct Failure {
+    ErrorKind kind;
+    std::string message;
+};
+
+Failure connect_failure(const std::string& reader_name, bool create_missing) {
+    auto reader = open_reader(parse_reader(reader_name));
+    ConnectOptions o;
+    o.create_missing = create_missing;
+    try {
+        reader->connect(o);
+    } catch (const Error& e) {
+        return {e.kind(), e.what()};
+    }
+    FAIL("connect did not throw");
+    return {ErrorKind::Internal, ""};
+}
+
+}  // namespace
+
+TEST_CASE("sim:PATH without create_missing: a missing card file is 'no card', nothing is created",
+          "[transport][sim]") {
+    TempDir dir;
+    const auto file = dir.path / "none.card";
+    const auto f = connect_failure("sim:" + file.string(), false);
+    CHECK(f.kind == ErrorKind::Communication);
+    CHECK(f.message == "no card: sim card file " + file.string() + " does not exist");
+    CHECK_FALSE(std::filesystem::exists(file));
+    CHECK(std::filesystem::is_empty(dir.path));   // no lock file either
+
+    // The default still creates a blank card (write, issue), which create_missing=false then opens.
+    auto reader = open_reader(parse_reader("sim:" + file.string()));
+    { CHECK(reader->connect()->transmit(apdu::CommandApdu::select_aid(aid)).ok()); }
+    CHECK(std::filesystem::exists(file));
+    ConnectOptions read_only;
+    read_only.create_missing = false;
+    CHECK(reader->connect(read_only)->transmit(apdu::CommandApdu::select_aid(aid)).ok());
+}
+
+TEST_CASE("sim:PATH in a missing folder is invalid input naming the folder", "[transport][sim]") {
+    TempDir dir;
+    const auto folder = dir.path / "nonexistent-dir";
+    const auto file = folder / "x.card";
+    for (bool create : {true, false}) {
+        const auto f = connect_failure("sim:" + file.string(), create);
+        CHECK(f.kind == ErrorKind::InvalidInput);
+        CHECK(f.message == "the folder " + folder.string() + " of the sim card file " + file.string() + " does not exist");
+    }
+    CHECK_FALSE(std::filesystem::exists(folder));
+    // A file where the folder should be.
+    { std::ofstream(dir.path / "plain").put('x'); }
+    const auto f = connect_failure("sim:" + (dir.path / "plain" / "x.card").string(), true);
+    CHECK(f.kind == ErrorKind::InvalidInput);
+    CHECK(f.message == "the folder " + (dir.path / "plain").string() + " of the sim card file " +
+                           (dir.path / "plain" / "x.card").string() + " is not a folder");
+}
+
+TEST_CASE("sim:DIR/ without create_missing is a usage error and creates nothing", "[transport][sim]") {
+    TempDir dir;
+    const auto folder = dir.path / "cards";
+    const auto f = connect_failure("sim:" + folder.string() + "/", false);
+    CHECK(f.kind == ErrorKind::Usage);
+    CHECK(f.message.find("inserts a new blank card on every connection") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(folder));
 }

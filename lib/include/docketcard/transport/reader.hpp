@@ -3,7 +3,8 @@
 //
 //   "Virtual PCD 00 00"   a PC/SC reader by exact name, unique substring or index ("0", "1", ...)
 //   ""                    the only PC/SC reader (an error when there are none or several)
-//   "sim:PATH"            the in-process emulated card stored in PATH (a new blank card when missing)
+//   "sim:PATH"            the in-process emulated card stored in PATH (a new blank card when missing,
+//                         unless ConnectOptions::create_missing is false); its folder must exist
 //   "sim:DIR/"            a folder of emulated cards: every connect() inserts a new blank card
 //                         DIR/card-NNNNNN.card (batch issuance on the emulator)
 //
@@ -59,6 +60,11 @@ struct ConnectOptions {
     /// personalization); otherwise shared, but every connection holds a PC/SC transaction.
     bool exclusive = false;
     enum class Protocol { Any, T1, T0 } protocol = Protocol::Any;
+    /// sim: readers only. True (write, issue): a missing sim:PATH card file is created as a new
+    /// blank card, and sim:DIR/ inserts a new blank card. False (read-only commands such as
+    /// verify): a missing card file is Error(Communication, "no card: ..."), and sim:DIR/ is
+    /// Error(Usage), since it only ever holds a new blank card.
+    bool create_missing = true;
 };
 
 /// A card reader (PC/SC or sim:).
@@ -74,7 +80,8 @@ public:
     /// Waits until the reader is empty.
     virtual WaitResult wait_for_removal(std::optional<std::chrono::milliseconds> timeout) = 0;
     /// Connects to the card (T=1 preferred) and, for PC/SC, begins a transaction that lasts until
-    /// the channel is destroyed. Throws Error(Communication) when there is no card.
+    /// the channel is destroyed. Throws Error(Communication) when there is no card, and for
+    /// sim:PATH Error(InvalidInput) naming the folder of PATH when that folder does not exist.
     virtual std::unique_ptr<CardChannel> connect(const ConnectOptions& options = {}) = 0;
     /// Makes a pending wait return Cancelled. Safe to call from another thread (SCardCancel).
     virtual void cancel() = 0;
