@@ -120,11 +120,11 @@ std::string render_html(const Result& result) {
         h += fmt::format("<div class=\"caption\">Chip photo (DG2): JPEG, {} &times; {} pixels, {} bytes</div>\n",
                          result.photo_width, result.photo_height, result.photo.size());
     } else {
-        h += fmt::format("<div class=\"none\">JPEG 2000 photo, {} &times; {} pixels, {} bytes.<br>Most browsers cannot "
-                         "display JPEG 2000.</div>\n",
+        h += fmt::format("<div class=\"none\">The chip holds a JPEG 2000 photo (DG2): {} &times; {} pixels, {} bytes."
+                         "<br>Browsers may not display JPEG 2000, so it is not shown here.</div>\n",
                          result.photo_width, result.photo_height, result.photo.size());
-        h += fmt::format("<div class=\"caption\"><a download=\"photo.jp2\" href=\"data:image/jp2;base64,{}\">Save the "
-                         "chip photo (DG2)</a> to open it in an image viewer</div>\n",
+        h += fmt::format("<div class=\"caption\"><a download=\"photo.jp2\" href=\"data:image/jp2;base64,{}\">Download "
+                         "the photo (photo.jp2)</a> and open it in an image viewer</div>\n",
                          base64(result.photo));
     }
     h += "</div>\n<div class=\"data\">\n<h2>Holder data from the chip</h2>\n";

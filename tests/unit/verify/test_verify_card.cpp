@@ -268,8 +268,10 @@ TEST_CASE("render_html: JPEG 2000 photos are not shown inline; their size is", "
     r.photo_height = 320;
     const std::string html = verify::render_html(r);
     CHECK(html.find("<img") == std::string::npos);
-    CHECK(html.find("JPEG 2000 photo, 240 &times; 320 pixels") != std::string::npos);
-    CHECK(html.find("data:image/jp2;base64,AAAADGpQ") != std::string::npos);
+    CHECK(html.find("The chip holds a JPEG 2000 photo (DG2): 240 &times; 320 pixels, 6 bytes.<br>Browsers may not "
+                    "display JPEG 2000, so it is not shown here.") != std::string::npos);
+    CHECK(html.find("<a download=\"photo.jp2\" href=\"data:image/jp2;base64,AAAADGpQ\">Download the photo "
+                    "(photo.jp2)</a>") != std::string::npos);
     CHECK(html.find(">VERIFIED<") != std::string::npos);
 }
 
