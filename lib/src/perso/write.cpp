@@ -50,6 +50,8 @@ private:
         return r;
     }
     WriteResult execute();
+    /// The first exchange inside SCP03, so the first to depend on K-ENC (an encrypted response).
+    CardInfo read_card_info_inside();
     /// Returns true when the write is over (the card already held this holder's complete data).
     bool judge_ticket(const CardInfo& inside);
     bool card_already_complete();
@@ -141,11 +143,9 @@ WriteResult Writer::execute() {
                 if (result_.serial_hex.empty()) result_.serial_hex = to_hex(session_->card_info().kdd);
                 break;
             }
-            case StepKind::ReadTicket: {
-                const auto r = send(get_card_info(), "GET DATA card info inside SCP03 (80 CA 00 66)");
-                if (judge_ticket(parse_card_info(r.data))) return result_;
+            case StepKind::ReadTicket:
+                if (judge_ticket(read_card_info_inside())) return result_;
                 break;
-            }
             case StepKind::PutTicket:
                 if (ticket_set_) break;
                 phase_ = Phase::Writing;
@@ -171,6 +171,24 @@ WriteResult Writer::execute() {
     result_.files = files_.files;
     progress("done");
     return result_;
+}
+
+CardInfo Writer::read_card_info_inside() {
+    try {
+        const auto r = send(get_card_info(), "GET DATA card info inside SCP03 (80 CA 00 66)");
+        return parse_card_info(r.data);
+    } catch (const CardError& e) {
+        throw CardError(e.kind(), fmt::format("{}; no data on the card was changed", e.what()), e.status_word());
+    } catch (const ParseError& e) {
+        // The same card info parsed in the clear a moment ago and its R-MAC verified: what came
+        // out of decryption is garbage, so the card's S-ENC differs from ours.
+        throw CardError(ErrorKind::CardRefused,
+                        fmt::format("the card info read inside the secure channel does not decrypt to a valid "
+                                    "template ({}): the ENC master key (K-ENC) does not match this card's key set "
+                                    "(the MAC key does); no data on the card was changed",
+                                    e.what()),
+                        0x9000);
+    }
 }
 
 bool Writer::judge_ticket(const CardInfo& inside) {

@@ -214,8 +214,11 @@ ResponseApdu Scp03Session::unwrap(const ResponseApdu& response) {
     if (level_ & scp03_level::r_mac) {
         if (body.size() < 8) {
             ended_ = true;
-            throw ParseError(fmt::format("SCP03: a 9000 response of {} bytes has no R-MAC; the session has ended",
-                                         body.size()));
+            throw CardError(ErrorKind::CardRefused,
+                            fmt::format("SCP03: a 9000 response of {} bytes has no R-MAC; the response was altered "
+                                        "or does not come from the authenticated card, and the session has ended",
+                                        body.size()),
+                            response.sw.value());
         }
         const ByteView rmac = body.subspan(body.size() - 8);
         body = body.subspan(0, body.size() - 8);
@@ -236,9 +239,11 @@ ResponseApdu Scp03Session::unwrap(const ResponseApdu& response) {
     if ((level_ & scp03_level::r_encryption) && !body.empty()) {
         if (body.size() % 16 != 0) {
             ended_ = true;
-            throw ParseError(fmt::format("SCP03: encrypted response data of {} bytes is not a whole number of AES "
-                                         "blocks; the session has ended",
-                                         body.size()));
+            throw CardError(ErrorKind::CardRefused,
+                            fmt::format("SCP03: the card's encrypted response data of {} bytes is not a whole number "
+                                        "of AES blocks; the session has ended",
+                                        body.size()),
+                            response.sw.value());
         }
         const Bytes iv = crypto::aes_ecb_encrypt(view(s_enc_), counter_block(counter_, 0x80));
         Bytes padded = crypto::aes_cbc_decrypt(view(s_enc_), iv, body);
@@ -247,9 +252,20 @@ ResponseApdu Scp03Session::unwrap(const ResponseApdu& response) {
         } catch (const ParseError&) {
             ended_ = true;
             secure_wipe(padded.data(), padded.size());
-            throw ParseError("SCP03: the decrypted response data has malformed padding; the session has ended");
+            // The R-MAC (S-RMAC, from K-MAC) verified, so the card really sent these blocks: they
+            // do not decrypt because its S-ENC differs from ours, i.e. K-ENC does not match.
+            throw CardError(ErrorKind::CardRefused,
+                            enc_confirmed_
+                                ? "SCP03: the card's response carries a valid R-MAC but its data does not decrypt "
+                                  "(malformed padding): the secure channel's encryption keys (S-ENC) no longer agree "
+                                  "or the response was altered; the session has ended"
+                                : "SCP03: the card's first encrypted response carries a valid R-MAC but does not "
+                                  "decrypt (malformed padding): the ENC master key (K-ENC) does not match this "
+                                  "card's key set (the MAC key does); the session has ended",
+                            response.sw.value());
         }
         secure_wipe(padded.data(), padded.size());
+        enc_confirmed_ = true;
     } else {
         plain.data.assign(body.begin(), body.end());
     }
@@ -261,13 +277,32 @@ ResponseApdu Scp03Session::transmit(const CommandApdu& command) {
         throw Error(ErrorKind::WrongCardState,
                     "SCP03 session has ended after an error; open a new secure channel");
     }
-    if (command.data.size() <= max_block_data()) return unwrap(inner_->transmit(wrap(command)));
+    if (command.data.size() <= max_block_data()) return exchange(command);
     ResponseApdu last;
     for (const auto& block : command.chain(max_block_data())) {
-        last = unwrap(inner_->transmit(wrap(block)));
+        last = exchange(block);
         if (!last.ok()) return last;
     }
     return last;
+}
+
+ResponseApdu Scp03Session::exchange(const CommandApdu& block) {
+    const bool encrypted = (level_ & scp03_level::c_decryption) && !block.data.empty();
+    const ResponseApdu r = inner_->transmit(wrap(block));
+    if (encrypted && !enc_confirmed_ && r.sw == apdu::sw::security_status_not_satisfied) {
+        // The card ends its session when it cannot decrypt a command (docs/card-protocol.md). The
+        // C-MAC key is right (EXTERNAL AUTHENTICATE passed), so on the first encrypted command
+        // this means the card's S-ENC differs from ours: K-ENC does not match.
+        ended_ = true;
+        throw CardError(ErrorKind::CardRefused,
+                        fmt::format("SCP03: the card refused the first encrypted command ({}): the ENC master key "
+                                    "(K-ENC) does not match this card's key set (the MAC key does); the session has "
+                                    "ended",
+                                    r.sw.describe()),
+                        r.sw.value());
+    }
+    if (encrypted && r.ok()) enc_confirmed_ = true;
+    return unwrap(r);
 }
 
 transport::Capabilities Scp03Session::capabilities() const {

@@ -6,6 +6,7 @@
 #include "docketcard/sm/keys.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/transport/channel.hpp"
+#include "docketcard/util/error.hpp"
 
 using namespace docketcard;
 using apdu::CommandApdu;
@@ -19,6 +20,7 @@ public:
     apdu::ResponseApdu transmit(const CommandApdu& c) override {
         const Bytes raw = c.encode();
         ++apdus;
+        if (c.ins == 0x82) ++external_authenticates;
         largest = std::max(largest, raw.size());
         return apdu::ResponseApdu::parse(card_->process(raw));
     }
@@ -30,6 +32,7 @@ public:
 
     std::size_t apdus = 0;
     std::size_t largest = 0;
+    std::size_t external_authenticates = 0;
 
 private:
     std::unique_ptr<applet::Card> card_;
@@ -41,6 +44,16 @@ const sm::Scp03Keys& sample_master() {
     return keys;
 }
 
+// The sample master keys with another K-ENC (K-MAC and K-DEK right).
+sm::Scp03Keys wrong_enc_master() {
+    const auto& right = sample_master();
+    sm::Scp03Keys k;
+    k.kvn = right.kvn;
+    k.enc = secure_from_hex("00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF");
+    k.mac = right.mac;
+    k.dek = right.dek;
+    return k;
+}
 
 }  // namespace
 
@@ -77,4 +90,53 @@ TEST_CASE("SCP03 host and emulated card agree; extended length carries 2000 byte
     }
     CHECK(back == content);
     CHECK((wire.largest > 261) == extended);
+}
+
+// K-ENC plays no part in the cryptograms (both come from S-MAC), so a wrong K-ENC opens the
+// channel; the card then encrypts with its own S-ENC. The host must say which key is wrong.
+TEST_CASE("SCP03 with a wrong K-ENC: the first encrypted response fails as CardRefused naming K-ENC",
+          "[scp03][card]") {
+    CardWire wire(true);
+    REQUIRE(wire.transmit(CommandApdu::select_aid(from_hex("A0000002471001"))).sw == apdu::sw::ok);
+    auto s = sm::Scp03Session::open(wire, wrong_enc_master(), sm::scp03_level::all,
+                                    sm::sequence_random(from_hex("0102030405060708")));
+    // GET DATA card info: no command data; the card answers 9000 with an R-MAC that verifies
+    // (K-MAC is right) and data encrypted under its S-ENC.
+    try {
+        s.transmit(CommandApdu(0x80, 0xCA, 0x00, 0x66, {}, 256));
+        FAIL("a response encrypted under another S-ENC was accepted");
+    } catch (const CardError& e) {
+        CHECK(e.kind() == ErrorKind::CardRefused);
+        CHECK(e.status_word() == 0x9000);
+        CHECK(std::string(e.what()) ==
+              "SCP03: the card's first encrypted response carries a valid R-MAC but does not decrypt (malformed "
+              "padding): the ENC master key (K-ENC) does not match this card's key set (the MAC key does); the "
+              "session has ended");
+    }
+    CHECK(s.ended());
+    CHECK(wire.external_authenticates == 1);
+}
+
+TEST_CASE("SCP03 with a wrong K-ENC: the first encrypted command is refused, CardRefused naming K-ENC",
+          "[scp03][card]") {
+    CardWire wire(false);
+    REQUIRE(wire.transmit(CommandApdu::select_aid(from_hex("A0000002471001"))).sw == apdu::sw::ok);
+    auto s = sm::Scp03Session::open(wire, wrong_enc_master(), sm::scp03_level::all,
+                                    sm::sequence_random(from_hex("0102030405060708")));
+    // PUT DATA ticket: the card cannot decrypt the data (padding), ends its session and answers 6982.
+    try {
+        s.transmit(CommandApdu(0x80, 0xDA, 0x00, 0x68, to_bytes("TEST-TICKET")));
+        FAIL("a command encrypted under another S-ENC was accepted");
+    } catch (const CardError& e) {
+        CHECK(e.kind() == ErrorKind::CardRefused);
+        CHECK(e.status_word() == 0x6982);
+        CHECK(std::string(e.what()).rfind("SCP03: the card refused the first encrypted command (6982", 0) == 0);
+        CHECK(std::string(e.what()).find("the ENC master key (K-ENC) does not match this card's key set") !=
+              std::string::npos);
+    }
+    CHECK(s.ended());
+    CHECK(wire.external_authenticates == 1);
+    // With the right keys the same card works: nothing was counted against it.
+    auto good = sm::Scp03Session::open(wire, sample_master());
+    CHECK(good.transmit(CommandApdu(0x80, 0xDA, 0x00, 0x68, to_bytes("TEST-TICKET"))).sw == apdu::sw::ok);
 }

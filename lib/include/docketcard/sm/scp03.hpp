@@ -80,8 +80,14 @@ public:
     Scp03Session(Scp03Session&&) noexcept = default;
     Scp03Session& operator=(Scp03Session&&) noexcept = default;
 
-    /// Wraps, sends (chaining long data), unwraps. Throws CardError(CardRefused) on an R-MAC that
-    /// does not verify (the session then ends), ParseError on a malformed protected response, and
+    /// Wraps, sends (chaining long data), unwraps. Throws CardError(CardRefused), and the session
+    /// ends, when (GP Amendment D 6.2.5, 6.2.7):
+    ///  - an R-MAC does not verify (the response was altered or is not from this card);
+    ///  - a response with a valid R-MAC does not decrypt (malformed padding): the card's S-ENC
+    ///    differs, i.e. the ENC master key (K-ENC) does not match when no encrypted exchange
+    ///    succeeded before (K-ENC plays no part in opening the channel, so open() cannot see it);
+    ///  - the card answers 6982 to the first command with encrypted data (it could not decrypt it);
+    ///  - a 9000 response is too short for its R-MAC or its encrypted data is not whole AES blocks.
     /// Error(WrongCardState) once the session has ended.
     apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override;
     /// Plain sizes of one wrapped command / response (longer data is chained): short length
@@ -107,6 +113,7 @@ private:
                                   std::uint8_t security_level, const RandomSource& host_challenge);
     apdu::CommandApdu wrap(const apdu::CommandApdu& plain);
     apdu::ResponseApdu unwrap(const apdu::ResponseApdu& response);
+    apdu::ResponseApdu exchange(const apdu::CommandApdu& block);
     std::size_t max_block_data() const noexcept;
 
     transport::CardChannel* inner_ = nullptr;
@@ -116,6 +123,7 @@ private:
     Bytes chain_;                 // MAC chaining value (16 bytes)
     std::uint64_t counter_ = 0;   // encryption counter of the last command
     bool ended_ = false;
+    bool enc_confirmed_ = false;  // an encrypted command or response got through: S-ENC agrees
     std::size_t wire_command_max_ = 255;   // Lc' limit of one wrapped command
     std::size_t wire_response_max_ = 256;  // response data limit of one wrapped response
 };
