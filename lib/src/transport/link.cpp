@@ -137,7 +137,8 @@ AtrInfo parse_atr(ByteView atr) {
         y = td >> 4;
     }
     if (!any_td_protocol) info.t0 = true;
-    if (k > 0) need(i + k - 1);
+    // The last interface byte (TA, TB or TC without a following TD) or historical byte must be there.
+    if (i + k > 2) need(i + k - 1);
     info.historical.assign(atr.begin() + static_cast<std::ptrdiff_t>(std::min(i, atr.size())),
                            atr.begin() + static_cast<std::ptrdiff_t>(std::min(i + k, atr.size())));
 
