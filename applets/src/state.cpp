@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 #include <fmt/core.h>
 
@@ -127,11 +128,13 @@ PersistentState deserialize(ByteView image, const std::string& origin) {
 
     PersistentState s;
     bool seen_serial = false, seen_keys = false, seen_state = false;
+    std::set<tlv::Tag> seen_fields;
     try {
         tlv::Reader r(image.subspan(kHeader, len), "card file payload");
         while (!r.empty()) {
             const tlv::Object o = r.next();
             const ByteView v = o.value;
+            if (o.tag != kFile && !seen_fields.insert(o.tag).second) corrupt(origin, fmt::format("field {:X} appears twice", o.tag));
             auto one_byte = [&]() -> std::uint8_t {
                 if (v.size() != 1) corrupt(origin, fmt::format("field {:02X} is not one byte", o.tag));
                 return v[0];
@@ -194,6 +197,10 @@ PersistentState deserialize(ByteView image, const std::string& origin) {
     }
     if (!seen_serial || !seen_keys || !seen_state || s.k_mac.empty() || s.k_dek.empty()) {
         corrupt(origin, "a mandatory field (serial, keys, state) is missing");
+    }
+    const std::size_t key_len = s.k_enc.size();
+    if ((key_len != 16 && key_len != 24 && key_len != 32) || s.k_mac.size() != key_len || s.k_dek.size() != key_len) {
+        corrupt(origin, "the static keys are not three AES keys (16, 24 or 32 bytes) of one length");
     }
     if (s.used_bytes() > kStorageBudget) corrupt(origin, "files exceed the storage budget");
     return s;
