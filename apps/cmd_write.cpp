@@ -130,7 +130,8 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
     std::size_t total = 0;
     for (const auto& [fid, bytes] : result.files) total += bytes.size();
     if (result.already_complete) {
-        fmt::print("card {} already holds the complete personalization of document {}; nothing written (state {})\n",
+        fmt::print("card {} already holds the complete personalization of document {}; no data on the card was "
+                   "changed (state {})\n",
                    result.serial_hex, result.document_number, perso::to_string(result.state));
     } else {
         fmt::print("card {} personalized for document {}{}: {} files, {} bytes; state {} (not locked)\n",

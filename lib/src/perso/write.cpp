@@ -196,8 +196,8 @@ bool Writer::judge_ticket(const CardInfo& inside) {
     auto foreign = [&](const char* what) {
         const auto other = ticket_document_number(inside.ticket);
         return Error(ErrorKind::WrongCardState,
-                     fmt::format("the card holds {} personalization for {}; it cannot be written for document {}. "
-                                 "Nothing was changed; set the card aside{}",
+                     fmt::format("the card holds {} personalization for {}; it cannot be written for document {}; "
+                                 "no data on the card was changed; set the card aside{}",
                                  what, other ? "document " + *other : "another holder (unknown ticket format)",
                                  prepared_.document_number,
                                  other && *other == prepared_.document_number
@@ -229,7 +229,8 @@ bool Writer::judge_ticket(const CardInfo& inside) {
         case CardState::Locked:
         case CardState::Blocked:
             throw Error(ErrorKind::WrongCardState,
-                        fmt::format("the card reports state {} inside the secure channel; nothing was written; set it aside",
+                        fmt::format("the card reports state {} inside the secure channel; no data on the card was "
+                                    "changed; set it aside",
                                     to_string(inside.state)));
     }
     return false;
@@ -364,8 +365,8 @@ WriteResult write_card(transport::CardChannel& card, const record::HolderRecord&
                                         e.what()));
             case Phase::Checking:
                 throw Error(ErrorKind::Communication,
-                            fmt::format("the card was removed while its content was being checked; nothing was changed "
-                                        "on it ({}). Put it back and run the same write command.",
+                            fmt::format("the card was removed while its content was being checked; no data on the card "
+                                        "was changed ({}). Put it back and run the same write command.",
                                         e.what()));
             case Phase::Writing:
                 throw Error(ErrorKind::Communication,

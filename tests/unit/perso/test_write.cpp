@@ -147,7 +147,10 @@ TEST_CASE("write for another holder on a complete card is refused", "[perso]") {
     perso::write_card(*card, holder(0), keys(), fixed_time());
     std::string msg;
     CHECK(kind_of([&] { perso::write_card(*card, holder(1), keys(), fixed_time()); }, &msg) == ErrorKind::WrongCardState);
-    CHECK(msg.find("the card holds a complete personalization for document DC2600001") != std::string::npos);
+    // Opening SCP03 advanced the card's persistent sequence counter: only its data is unchanged.
+    CHECK(msg == "the card holds a complete personalization for document DC2600001; it cannot be written for "
+                 "document DC2600002; no data on the card was changed; set the card aside");
+    CHECK(msg.find("Nothing was changed") == std::string::npos);
     read_with_bac(*card, holder(0));
 }
 
@@ -196,7 +199,7 @@ TEST_CASE("lock refuses a blank or incomplete card", "[perso]") {
         CHECK(kind_of([&] { perso::lock_card(*card, keys()); }, &msg) == ErrorKind::WrongCardState);
         CHECK(msg == "the card is not completely personalized (state PERSONALIZING): run write first");
         CHECK(perso::read_card_info(*card).state == CardState::Personalizing);
-        // Holder B on a card half-written for holder A: refused, nothing written.
+        // Holder B on a card half-written for holder A: refused, no data on the card changed.
         CHECK(kind_of([&] { perso::write_card(*card, holder(1), keys()); }, &msg) == ErrorKind::WrongCardState);
         CHECK(msg.find("the card holds an incomplete personalization for document DC2600001; it cannot be written "
                        "for document DC2600002") == 0);

@@ -120,7 +120,8 @@ struct WriteResult {
 /// opens SCP03, sets the ticket, creates and writes every file, sets the BAC secret, has the chip
 /// generate its Active Authentication key, writes DG14, DG15 and EF.SOD, reads back and compares
 /// hashes, and marks the card complete. Leaves it PERSONALIZED and unlocked.
-/// Refuses (Error WrongCardState, nothing changed) a card that is locked, blocked, or holds
+/// Refuses (Error WrongCardState, no data on the card changed; opening SCP03 does advance the
+/// card's persistent sequence counter) a card that is locked, blocked, or holds
 /// another holder's data, with a message saying what the card holds.
 WriteResult write_card(transport::CardChannel& card, const record::HolderRecord& holder, const IssuerKeys& keys,
                        const WriteOptions& options = {});
