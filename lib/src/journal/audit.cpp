@@ -18,6 +18,7 @@ struct Row {
     std::string card_serial;
     std::string started;
     std::string finished;
+    std::string superseded;
     std::string source;
     std::string error;
 };
@@ -33,17 +34,14 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
 
 std::vector<Row> rows_of(const Audit& audit) {
     std::vector<Row> rows;
-    std::map<std::int64_t, const RecordStatus*> by_id;
-    for (const auto& r : audit.records) by_id[r.id] = &r;
     for (const auto& a : audit.attempts) {
-        const auto it = by_id.find(a.record_id);
         rows.push_back({std::to_string(a.id), a.document_number, to_string(a.state), a.reader,
                         a.card_serial.value_or(""), a.started_at, a.finished_at.value_or(""),
-                        it == by_id.end() ? "" : it->second->source, a.error.value_or("")});
+                        a.superseded_at.value_or(""), a.source, a.error.value_or("")});
     }
     for (const auto& r : audit.records) {
         if (r.attempt_count > 0) continue;
-        rows.push_back({"", r.document_number, to_string(r.state), "", "", "", "", r.source,
+        rows.push_back({"", r.document_number, to_string(r.state), "", "", "", "", "", r.source,
                         join(r.problems, "; ")});
     }
     return rows;
@@ -71,10 +69,10 @@ std::string csv_field(std::string_view value) {
 }
 
 std::string audit_csv(const Audit& audit) {
-    std::string out = "attempt,document_number,state,reader,card_serial,started_at,finished_at,source,error\r\n";
+    std::string out = "attempt,document_number,state,reader,card_serial,started_at,finished_at,superseded_at,source,error\r\n";
     for (const auto& r : rows_of(audit)) {
         for (const auto* f : {&r.attempt, &r.document_number, &r.state, &r.reader, &r.card_serial, &r.started,
-                              &r.finished, &r.source}) {
+                              &r.finished, &r.superseded, &r.source}) {
             out += csv_field(*f);
             out += ',';
         }
@@ -86,13 +84,13 @@ std::string audit_csv(const Audit& audit) {
 
 std::string audit_text(const Audit& audit) {
     const std::vector<std::string> header{"ATTEMPT", "DOCUMENT", "STATE", "READER", "CARD SERIAL",
-                                          "STARTED", "FINISHED", "SOURCE", "ERROR"};
+                                          "STARTED", "FINISHED", "SUPERSEDED", "SOURCE", "ERROR"};
     std::vector<std::vector<std::string>> table;
     table.push_back(header);
     for (const auto& r : rows_of(audit)) {
         auto dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
         table.push_back({dash(r.attempt), dash(r.document_number), r.state, dash(r.reader), dash(r.card_serial),
-                         dash(r.started), dash(r.finished), dash(r.source), r.error});
+                         dash(r.started), dash(r.finished), dash(r.superseded), dash(r.source), r.error});
     }
     std::vector<std::size_t> width(header.size(), 0);
     for (const auto& row : table) {
@@ -132,6 +130,8 @@ std::string audit_json(const Audit& audit) {
                             {"started_at", a.started_at},
                             {"updated_at", a.updated_at},
                             {"finished_at", optional_json(a.finished_at)},
+                            {"superseded_at", optional_json(a.superseded_at)},
+                            {"source", a.source},
                             {"error", optional_json(a.error)},
                             {"superseded_by", a.superseded_by ? nlohmann::json(*a.superseded_by) : nlohmann::json()}});
     }

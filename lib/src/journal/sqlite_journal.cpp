@@ -108,6 +108,8 @@ Attempt read_attempt(const Query& q, int first = 0) {
     a.started_at = q.text(first + 11);
     a.updated_at = q.text(first + 12);
     a.finished_at = q.optional_text(first + 13);
+    a.superseded_at = q.optional_text(first + 14);
+    a.source = q.text(first + 15);
     return a;
 }
 
@@ -125,14 +127,16 @@ Batch read_batch(const Query& q) {
 
 #define DKJ_ATTEMPT_SELECT                                                                                   \
     "SELECT a.id, a.record_id, r.document_number, a.batch_id, a.station, a.reader, a.record_digest, "       \
-    "a.card_serial, a.state, a.error, a.superseded_by, a.started_at, a.updated_at, a.finished_at "          \
+    "a.card_serial, a.state, a.error, a.superseded_by, a.started_at, a.updated_at, a.finished_at, "         \
+    "a.superseded_at, a.source "                                                                            \
     "FROM attempts a JOIN records r ON r.id = a.record_id "
 
 #define DKJ_RECORD_SELECT                                                                                    \
     "SELECT r.id, r.document_number, r.source, r.digest, r.problems, r.state, r.registered_at, "            \
     "r.updated_at, (SELECT count(*) FROM attempts c WHERE c.record_id = r.id), "                            \
     "a.id, a.record_id, r.document_number, a.batch_id, a.station, a.reader, a.record_digest, "              \
-    "a.card_serial, a.state, a.error, a.superseded_by, a.started_at, a.updated_at, a.finished_at "          \
+    "a.card_serial, a.state, a.error, a.superseded_by, a.started_at, a.updated_at, a.finished_at, "         \
+    "a.superseded_at, a.source "                                                                            \
     "FROM records r LEFT JOIN attempts a ON a.record_id = r.id "                                            \
     "AND a.state IN ('writing', 'written', 'locked', 'verified') "
 
@@ -303,14 +307,14 @@ public:
         std::optional<AttemptId> old;
         if (status.live_attempt && status.live_attempt->state == State::Verified) {
             old = status.live_attempt->id;
-            db_.query("UPDATE attempts SET state = 'superseded', updated_at = ?1, finished_at = ?1 WHERE id = ?2",
+            db_.query("UPDATE attempts SET state = 'superseded', updated_at = ?1, superseded_at = ?1 WHERE id = ?2",
                       "supersede attempt")
                 .bind(1, now)
                 .bind(2, *old)
                 .run();
         }
         db_.query("INSERT INTO attempts(record_id, batch_id, station, reader, record_digest, state, started_at, "
-                  "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'writing', ?6, ?6)",
+                  "updated_at, source) VALUES (?1, ?2, ?3, ?4, ?5, 'writing', ?6, ?6, ?7)",
                   "insert attempt")
             .bind(1, status.id)
             .bind(2, batch_->id)
@@ -318,6 +322,7 @@ public:
             .bind(4, reader)
             .bind(5, status.digest)
             .bind(6, now)
+            .bind(7, status.source)
             .run();
         const AttemptId id = sqlite3_last_insert_rowid(db_.handle());
         add_event(id, "writing", now, fmt::format("claimed on reader {}", reader));

@@ -102,6 +102,43 @@ CREATE TABLE events(
 CREATE INDEX events_by_attempt ON events(attempt_id);
 )sql";
 
-inline constexpr std::array<const char*, 1> migrations{migration_1};
+// Schema 2: a reissue no longer overwrites the superseded attempt's finished_at (when it was
+// verified) and each attempt keeps the record source (file:line) it was claimed from. Journals of
+// schema 1 had finished_at overwritten with the supersede time: that time moves to superseded_at
+// and finished_at is taken back from the attempt's 'verified' event. Attempts of schema 1 take the
+// record's source at migration time (the only source schema 1 kept).
+inline constexpr const char* migration_2 = R"sql(
+ALTER TABLE attempts ADD COLUMN superseded_at TEXT;
+ALTER TABLE attempts ADD COLUMN source TEXT NOT NULL DEFAULT '';
+
+UPDATE attempts SET superseded_at = finished_at WHERE state = 'superseded';
+UPDATE attempts
+   SET finished_at = (SELECT max(e.at) FROM events e WHERE e.attempt_id = attempts.id AND e.state = 'verified')
+ WHERE state = 'superseded'
+   AND EXISTS (SELECT 1 FROM events e WHERE e.attempt_id = attempts.id AND e.state = 'verified');
+UPDATE attempts SET source = (SELECT r.source FROM records r WHERE r.id = attempts.record_id);
+
+-- Audit history is never rewritten: a finish time, a supersede time and an attempt's source, once
+-- set, never change.
+CREATE TRIGGER attempts_finished_fixed BEFORE UPDATE OF finished_at ON attempts
+WHEN OLD.finished_at IS NOT NULL AND NEW.finished_at IS NOT OLD.finished_at
+BEGIN
+  SELECT RAISE(ABORT, 'journal rule: an attempt''s finish time never changes');
+END;
+
+CREATE TRIGGER attempts_superseded_fixed BEFORE UPDATE OF superseded_at ON attempts
+WHEN OLD.superseded_at IS NOT NULL AND NEW.superseded_at IS NOT OLD.superseded_at
+BEGIN
+  SELECT RAISE(ABORT, 'journal rule: an attempt''s supersede time never changes');
+END;
+
+CREATE TRIGGER attempts_source_fixed BEFORE UPDATE OF source ON attempts
+WHEN OLD.source <> '' AND NEW.source IS NOT OLD.source
+BEGIN
+  SELECT RAISE(ABORT, 'journal rule: an attempt''s source never changes');
+END;
+)sql";
+
+inline constexpr std::array<const char*, 2> migrations{migration_1, migration_2};
 
 }  // namespace docketcard::journal::sqlite

@@ -67,17 +67,18 @@ TEST_CASE("the CSV audit has a header and one row per attempt or attempt-less re
     const auto audit = sample_audit(dir / "j.db");
     const auto lines = split_crlf(audit_csv(audit));
     REQUIRE(lines.size() == 6);
-    CHECK(lines[0] == "attempt,document_number,state,reader,card_serial,started_at,finished_at,source,error");
+    CHECK(lines[0] == "attempt,document_number,state,reader,card_serial,started_at,finished_at,superseded_at,source,"
+                      "error");
     const auto& a1 = audit.attempts.at(0);
     CHECK(lines[1] == "1,D1,verified,Reader 0,00112233445566778899," + a1.started_at + "," + *a1.finished_at +
-                          ",r.jsonl:1,");
+                          ",,r.jsonl:1,");
     const auto& a2 = audit.attempts.at(1);
     CHECK(lines[2] == "2,D2,spoiled,Reader 0,AABBCCDDEEFF00112233," + a2.started_at + "," + *a2.finished_at +
-                          ",r.jsonl:2,\"UPDATE BINARY: 6A84, card removed\nsecond line\"");
+                          ",,r.jsonl:2,\"UPDATE BINARY: 6A84, card removed\nsecond line\"");
     CHECK(lines[3] == "3,D2,written,\"Reader, \"\"1\"\"\",0102030405060708090A," + audit.attempts.at(2).started_at +
-                          ",,r.jsonl:2,");
-    CHECK(lines[4] == ",D3,rejected,,,,,r.jsonl:3,\"sex: must be F, M or X; photo: \"\"p.jpg\"\" not found\"");
-    CHECK(lines[5] == ",D4,pending,,,,,r.jsonl:4,");
+                          ",,,r.jsonl:2,");
+    CHECK(lines[4] == ",D3,rejected,,,,,,r.jsonl:3,\"sex: must be F, M or X; photo: \"\"p.jpg\"\" not found\"");
+    CHECK(lines[5] == ",D4,pending,,,,,,r.jsonl:4,");
 }
 
 TEST_CASE("the JSON audit holds attempts, records and the summary by state", "[journal][audit]") {
@@ -90,6 +91,8 @@ TEST_CASE("the JSON audit holds attempts, records and the summary by state", "[j
     CHECK(doc["attempts"][0]["card_serial"] == "00112233445566778899");
     CHECK(doc["attempts"][1]["error"] == "UPDATE BINARY: 6A84, card removed\nsecond line");
     CHECK(doc["attempts"][2]["finished_at"].is_null());
+    CHECK(doc["attempts"][2]["superseded_at"].is_null());
+    CHECK(doc["attempts"][2]["source"] == "r.jsonl:2");
     REQUIRE(doc["records"].size() == 4);
     CHECK(doc["records"][1]["state"] == "written");
     CHECK(doc["records"][1]["attempts"] == 2);
@@ -116,4 +119,50 @@ TEST_CASE("the text audit ends with the counts by state", "[journal][audit]") {
     REQUIRE(text.size() > tail.size());
     CHECK(text.substr(text.size() - tail.size()) == tail);
     CHECK(text.find("\n-        D4        pending   -") != std::string::npos);
+}
+
+TEST_CASE("a reissued card keeps its finish time and source; the audit shows when it was superseded",
+          "[journal][audit]") {
+    TempDir dir;
+    const auto path = dir / "j.db";
+    Attempt first, second;
+    {
+        auto j = open_sqlite_journal(path, {"desk-1", "a.jsonl"});
+        j->register_record(entry("D1", "a.jsonl:1"));
+        first = j->claim_record("D1", "Reader 0", false);
+        j->set_card_serial(first.id, from_hex("00112233445566778899"));
+        j->mark_written(first.id);
+        j->mark_locked(first.id);
+        first = j->mark_verified(first.id);
+    }
+    {
+        auto j = open_sqlite_journal(path, {"desk-1", "b.jsonl"});
+        j->register_record(entry("D1", "b.jsonl:4"));
+        second = j->claim_record("D1", "Reader 1", true);
+    }
+    auto ro = open_sqlite_journal_read_only(path);
+    const auto audit = read_audit(*ro);
+    REQUIRE(audit.attempts.size() == 2);
+    const auto& old = audit.attempts[0];
+    REQUIRE(first.finished_at.has_value());
+    CHECK(old.finished_at == first.finished_at);
+    CHECK(old.superseded_at == std::optional<std::string>(second.started_at));
+
+    const auto lines = split_crlf(audit_csv(audit));
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[1] == "1,D1,superseded,Reader 0,00112233445566778899," + first.started_at + "," +
+                          *first.finished_at + "," + second.started_at +
+                          ",a.jsonl:1,superseded by attempt 2 (--reissue)");
+    CHECK(lines[2] == "2,D1,writing,Reader 1,," + second.started_at + ",,,b.jsonl:4,");
+
+    const auto doc = nlohmann::json::parse(audit_json(audit));
+    CHECK(doc["attempts"][0]["finished_at"] == *first.finished_at);
+    CHECK(doc["attempts"][0]["superseded_at"] == second.started_at);
+    CHECK(doc["attempts"][0]["source"] == "a.jsonl:1");
+    CHECK(doc["attempts"][1]["superseded_at"].is_null());
+    CHECK(doc["attempts"][1]["source"] == "b.jsonl:4");
+
+    const auto text = audit_text(audit);
+    CHECK(text.find("SUPERSEDED") != std::string::npos);
+    CHECK(text.find(*first.finished_at + "  " + second.started_at + "  a.jsonl:1") != std::string::npos);
 }

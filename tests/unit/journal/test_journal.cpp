@@ -10,6 +10,7 @@
 #include "docketcard/journal/sqlite_journal.hpp"
 #include "docketcard/util/error.hpp"
 #include "journal_test_util.hpp"
+#include "../../../lib/src/journal/sqlite_schema.hpp"  // migration_1: the released schema 1 SQL
 
 using namespace docketcard;
 using namespace docketcard::journal;
@@ -86,7 +87,7 @@ TEST_CASE("a new journal gets the schema, WAL and its identity", "[journal]") {
         CHECK(std::filesystem::exists(lock_path_for(path)));
     }
     RawDb raw(path);
-    CHECK(raw.integer("PRAGMA user_version") == 1);
+    CHECK(raw.integer("PRAGMA user_version") == 2);
     CHECK(raw.integer("PRAGMA application_id") == 0x444B4A31);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
     CHECK(raw.text("PRAGMA integrity_check") == "ok");
@@ -146,11 +147,11 @@ TEST_CASE("a journal with a newer schema is refused", "[journal]") {
     open_batch(path).reset();
     {
         RawDb raw(path);
-        REQUIRE(raw.exec("PRAGMA user_version = 2") == "");
+        REQUIRE(raw.exec("PRAGMA user_version = 3") == "");
     }
     CHECK(message_of([&] { open_batch(path); }) ==
           "journal " + path.string() +
-              " has schema version 2, newer than this docketcard supports (1); use a newer docketcard");
+              " has schema version 3, newer than this docketcard supports (2); use a newer docketcard");
 }
 
 TEST_CASE("records register as added, unchanged or changed", "[journal]") {
@@ -334,13 +335,22 @@ TEST_CASE("--reissue supersedes the verified card in the same transaction", "[jo
     auto j = open_batch(dir / "j.db");
     j->register_record(entry("D1", "r.jsonl:1"));
     auto old = issue(*j, "D1", serial_a);
-    j->register_record(entry("D1", "r.jsonl:1", "corrected name"));
+    REQUIRE(old.finished_at.has_value());
+    CHECK(old.source == "r.jsonl:1");
+    CHECK_FALSE(old.superseded_at.has_value());
+    j->register_record(entry("D1", "fixed.jsonl:7", "corrected name"));
 
     auto fresh = j->claim_record("D1", "Reader 0", true);
     CHECK(fresh.id == 2);
     CHECK(fresh.record_digest == entry("D1", "x", "corrected name").digest);
+    CHECK(fresh.source == "fixed.jsonl:7");
     auto o = *j->attempt(old.id);
     CHECK(o.state == State::Superseded);
+    // The audit history of the old card stays as it was: when it was verified, and from which
+    // input line; the supersede time is its own column.
+    CHECK(o.finished_at == old.finished_at);
+    CHECK(o.source == "r.jsonl:1");
+    CHECK(o.superseded_at == std::optional<std::string>(fresh.started_at));
     CHECK(o.superseded_by == std::optional<AttemptId>(2));
     CHECK(o.error == std::optional<std::string>("superseded by attempt 2 (--reissue)"));
     CHECK(o.record_digest == entry("D1", "x").digest);
@@ -488,4 +498,77 @@ TEST_CASE("a read-only journal opens after the batch closed it cleanly", "[journ
     auto ro = open_sqlite_journal_read_only(path);
     CHECK(ro->records().size() == 1);
     CHECK(ro->batches().at(0).outcome == std::optional<std::string>("complete"));
+}
+
+TEST_CASE("a schema 1 journal is migrated: a reissue's overwritten finish time is restored", "[journal]") {
+    TempDir dir;
+    const auto path = dir / "v1.db";
+    const std::string digest(64, 'A');
+    {
+        // A journal as docketcard with schema 1 left it: D1 verified on card 0011..., then reissued
+        // (attempt 2, not yet finished), which overwrote attempt 1's finished_at with the reissue
+        // time and moved the record's source to the new input line.
+        sqlite3* created = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &created) == SQLITE_OK);
+        sqlite3_close(created);
+        RawDb raw(path);
+        REQUIRE(raw.exec(sqlite::migration_1) == "");
+        REQUIRE(raw.exec("PRAGMA application_id = 1145784881; PRAGMA user_version = 1") == "");
+        REQUIRE(raw.exec(
+                    "INSERT INTO batches(id, station, input, pid, started_at, ended_at, outcome) VALUES "
+                    "(1, 'desk-1', 'old.jsonl', 10, '2025-03-04T09:00:00.000Z', '2025-03-04T09:30:00.000Z', "
+                    "'complete'), (2, 'desk-1', 'new.jsonl', 11, '2025-03-05T10:00:00.000Z', NULL, NULL);"
+                    "INSERT INTO records(id, document_number, source, digest, state, batch_id, registered_at, "
+                    "updated_at) VALUES (1, 'D1', 'new.jsonl:5', '" + digest + "', 'pending', 1, "
+                    "'2025-03-04T09:00:00.100Z', '2025-03-05T10:00:00.100Z');"
+                    "INSERT INTO attempts(id, record_id, batch_id, station, reader, record_digest, state, started_at, "
+                    "updated_at) VALUES (1, 1, 1, 'desk-1', 'Reader 0', '" + digest + "', 'writing', "
+                    "'2025-03-04T09:01:00.000Z', '2025-03-04T09:01:00.000Z');"
+                    "UPDATE attempts SET card_serial = '00112233445566778899' WHERE id = 1;"
+                    "UPDATE attempts SET state = 'written' WHERE id = 1;"
+                    "UPDATE attempts SET state = 'locked' WHERE id = 1;"
+                    "UPDATE attempts SET state = 'verified', finished_at = '2025-03-04T09:02:00.000Z' WHERE id = 1;"
+                    "INSERT INTO events(attempt_id, state, at, detail) VALUES "
+                    "(1, 'writing', '2025-03-04T09:01:00.000Z', 'claimed on reader Reader 0'),"
+                    "(1, 'verified', '2025-03-04T09:02:00.000Z', '');"
+                    "UPDATE attempts SET state = 'superseded', updated_at = '2025-03-05T10:01:00.000Z', "
+                    "finished_at = '2025-03-05T10:01:00.000Z' WHERE id = 1;"
+                    "INSERT INTO attempts(id, record_id, batch_id, station, reader, record_digest, state, started_at, "
+                    "updated_at) VALUES (2, 1, 2, 'desk-1', 'Reader 1', '" + digest + "', 'writing', "
+                    "'2025-03-05T10:01:00.000Z', '2025-03-05T10:01:00.000Z');"
+                    "UPDATE attempts SET superseded_by = 2, error = 'superseded by attempt 2 (--reissue)' "
+                    "WHERE id = 1;"
+                    "INSERT INTO events(attempt_id, state, at, detail) VALUES "
+                    "(1, 'superseded', '2025-03-05T10:01:00.000Z', 'superseded by attempt 2 (--reissue)');") == "");
+    }
+    // The read-only view asks for the upgrade; a batch opening applies it.
+    CHECK(message_of([&] { open_sqlite_journal_read_only(path); }) ==
+          "journal " + path.string() + " has schema version 1; run a batch on it to upgrade it to 2");
+    {
+        auto j = open_batch(path);
+        const auto a1 = *j->attempt(1);
+        CHECK(a1.state == State::Superseded);
+        CHECK(a1.finished_at == std::optional<std::string>("2025-03-04T09:02:00.000Z"));
+        CHECK(a1.superseded_at == std::optional<std::string>("2025-03-05T10:01:00.000Z"));
+        CHECK(a1.superseded_by == std::optional<AttemptId>(2));
+        CHECK(a1.source == "new.jsonl:5");  // schema 1 kept only the record's latest source
+        const auto a2 = *j->attempt(2);
+        CHECK(a2.state == State::Writing);
+        CHECK_FALSE(a2.finished_at.has_value());
+        CHECK_FALSE(a2.superseded_at.has_value());
+        CHECK(a2.source == "new.jsonl:5");
+        CHECK(j->batches().size() == 3);
+    }
+    RawDb raw(path);
+    CHECK(raw.integer("PRAGMA user_version") == 2);
+    CHECK(raw.text("PRAGMA integrity_check") == "ok");
+    // From schema 2 on, the database refuses to rewrite the history.
+    CHECK(raw.exec("UPDATE attempts SET finished_at = '2030-01-01T00:00:00.000Z' WHERE id = 1") ==
+          "journal rule: an attempt's finish time never changes");
+    CHECK(raw.exec("UPDATE attempts SET superseded_at = '2030-01-01T00:00:00.000Z' WHERE id = 1") ==
+          "journal rule: an attempt's supersede time never changes");
+    CHECK(raw.exec("UPDATE attempts SET source = 'other.jsonl:1' WHERE id = 1") ==
+          "journal rule: an attempt's source never changes");
+    auto ro = open_sqlite_journal_read_only(path);
+    CHECK(ro->attempt(1)->finished_at == std::optional<std::string>("2025-03-04T09:02:00.000Z"));
 }

@@ -110,7 +110,9 @@ struct Attempt {
     std::optional<AttemptId> superseded_by;
     std::string started_at;
     std::string updated_at;
-    std::optional<std::string> finished_at;  ///< set on verified, spoiled, superseded
+    std::optional<std::string> finished_at;  ///< set once, on verified or spoiled; never changed after
+    std::optional<std::string> superseded_at;  ///< set when a --reissue claim superseded this attempt
+    std::string source;                      ///< the record's "file:line" this attempt was claimed from
 };
 
 /// One record with its effective state.
