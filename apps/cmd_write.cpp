@@ -1,6 +1,7 @@
 // `docketcard write`: personalizes one card for one holder (docs/card-protocol.md), or finishes a
 // card left incomplete for the same holder. Result on stdout, progress on stderr.
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -95,13 +96,28 @@ private:
 int run_write(const WriteOptions& o, const GlobalOptions& g) {
     const auto holder = choose_holder(o);
     const auto keys = perso::IssuerKeys::load(o.keys_dir);
-    std::unique_ptr<transport::CardChannel> channel = connect_card(o.reader, /*exclusive=*/true, g);
 
     auto printer = std::make_shared<ProgressPrinter>();
     perso::WriteOptions options;
     options.on_progress = [printer](const perso::Progress& p) { (*printer)(p); };
-    if (g.verbosity >= 2) {
-        options.trace_plain = transport::TraceOptions{transport::TraceLevel::Plain, transport::stderr_trace_sink(), {}};
+
+    auto reader = transport::open_reader(transport::parse_reader(o.reader));
+    transport::ConnectOptions connect;
+    connect.exclusive = true;
+    std::unique_ptr<transport::CardChannel> channel = reader->connect(connect);
+    if (g.verbosity >= 1) {
+        transport::TraceOptions trace;
+        trace.level = transport::TraceLevel::Wire;
+        trace.sink = transport::stderr_trace_sink();
+        // One clock for both levels, so wire and plain lines interleave in time order.
+        trace.clock = [start = std::chrono::steady_clock::now()] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        };
+        channel = std::make_unique<transport::TracingChannel>(std::move(channel), trace);
+        if (g.verbosity >= 2) {
+            trace.level = transport::TraceLevel::Plain;
+            options.trace_plain = trace;
+        }
     }
     perso::WriteResult result;
     try {
