@@ -28,6 +28,7 @@ struct WriteOptions {
     std::string record_file;
     std::string keys_dir;
     std::string document_number;
+    std::string document_code;   ///< default of records without document_code; empty: "ID"
 };
 
 std::string problems_of(const record::Rejected& r) {
@@ -38,7 +39,9 @@ std::string problems_of(const record::Rejected& r) {
 
 // The one holder this write is for: the only record of the file, or the one named.
 record::HolderRecord choose_holder(const WriteOptions& o) {
-    auto loaded = record::load_records(o.record_file);
+    record::LoadOptions load;
+    if (!o.document_code.empty()) load.default_document_code = o.document_code;
+    auto loaded = record::load_records(o.record_file, load);
     if (!o.document_number.empty()) {
         for (auto& h : loaded.records)
             if (h.document_number == o.document_number) return std::move(h);
@@ -173,6 +176,17 @@ void register_write(CLI::App& app, GlobalOptions& globals, Action& run) {
         ->check(CLI::ExistingDirectory);
     sub->add_option("--document-number", options->document_number,
                     "The holder to write when the record file holds several");
+    sub->add_option("--document-code", options->document_code,
+                    "Document code (Doc 9303 Part 5) for records without document_code: 1-2 letters A-Z, the "
+                    "first A, C or I (default ID)")
+        ->check(CLI::Validator(
+            [](const std::string& code) -> std::string {
+                const bool ok = (code.size() == 1 || code.size() == 2) &&
+                                (code[0] == 'A' || code[0] == 'C' || code[0] == 'I') &&
+                                (code.size() == 1 || (code[1] >= 'A' && code[1] <= 'Z'));
+                return ok ? "" : "'" + code + "' is not a document code: 1-2 letters A-Z, the first A, C or I (e.g. ID)";
+            },
+            "CODE", "document code"));
     add_common_flags(*sub, globals);
     sub->footer("Exit status: 0 written (or already complete); 3 invalid record or keys; 4 reader or card removed "
                 "(run the same command again to finish the card); 5 card refused; 6 read-back mismatch; 7 card "

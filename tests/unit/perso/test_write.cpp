@@ -241,3 +241,22 @@ TEST_CASE("a holder with unknown birth date parts is written; BAC uses `<<` as t
     const auto files = read_with_bac(*card, h);
     CHECK(lds::decode_dg1(files.at(0x0101)) == mrz::make_td1(h).joined());
 }
+
+TEST_CASE("write --document-code: a record without document_code gets the default the CLI passes", "[perso]") {
+    // What `docketcard write --document-code AC` does: record::LoadOptions::default_document_code.
+    record::LoadOptions load;
+    load.default_document_code = "AC";
+    const auto loaded = record::load_records(source("samples/holder.json"), load);
+    REQUIRE(loaded.records.size() == 1);
+    const auto& h = loaded.records.front();
+    CHECK(h.document_code == "AC");
+    auto card = memory_card();
+    perso::write_card(*card, h, keys(), fixed_time());
+    const auto files = read_with_bac(*card, h);
+    CHECK(lds::decode_dg1(files.at(0x0101)).rfind("ACUSADC2600001", 0) == 0);
+    // A record with its own document_code keeps it.
+    const auto many = record::load_records(source("samples/holders.jsonl"), load);
+    std::size_t own = 0;
+    for (const auto& r : many.records) own += r.document_code == "IR";
+    CHECK(own > 0);
+}
