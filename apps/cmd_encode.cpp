@@ -34,12 +34,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// --document-code: ICAO Doc 9303 Part 5 clause 4.2.2 (TD1 document code): 1-2 letters, the first
+/// A, C or I. A bad value is a usage error (exit 2).
+CLI::Validator document_code_check() {
+    return CLI::Validator(
+        [](std::string& v) -> std::string {
+            const bool ok = !v.empty() && v.size() <= 2 && (v[0] == 'A' || v[0] == 'C' || v[0] == 'I') &&
+                            (v.size() == 1 || (v[1] >= 'A' && v[1] <= 'Z'));
+            if (ok) return {};
+            return "'" + v + "' is not a document code; accepted: 1-2 upper-case letters A-Z, the first A, C or I "
+                   "(e.g. ID, IA, AC)";
+        },
+        "CODE");
+}
+
 struct EncodeOptions {
     std::string record_file;
     std::string keys_dir;
     std::string out_dir;
     std::string aa_public_key;
     std::string issuing_authority = std::string(lds::default_issuing_authority);
+    std::string document_code = "ID";
     bool plan = false;
 };
 
@@ -160,7 +175,9 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
     }
     std::optional<perso::IssuerKeys> plan_keys;
     if (o.plan) plan_keys.emplace(perso::IssuerKeys::load(o.keys_dir));
-    const auto loaded = record::load_records(o.record_file);
+    record::LoadOptions load_options;
+    load_options.default_document_code = o.document_code;
+    const auto loaded = record::load_records(o.record_file, load_options);
     fs::create_directories(o.out_dir);
 
     std::vector<Encoded> encoded;
@@ -229,6 +246,10 @@ void register_encode(CLI::App& app, GlobalOptions& globals, Action& run) {
         ->check(CLI::ExistingFile);
     sub->add_option("--issuing-authority", options->issuing_authority, "Issuing authority written in DG12")
         ->capture_default_str();
+    sub->add_option("--document-code", options->document_code,
+                    "Document code of records without a document_code field (1-2 letters, the first A, C or I)")
+        ->capture_default_str()
+        ->check(document_code_check());
     sub->add_flag("--plan", options->plan,
                   "Also write plan.apdu: the personalization command sequence for a card, one APDU per line, "
                   "secrets redacted (needs scp03-master.txt in --keys)");

@@ -41,6 +41,20 @@ static_assert(exit_code::ok == 0 && exit_code::batch_incomplete == 9 && exit_cod
 
 std::atomic<bool> g_stop{false};
 
+/// --document-code: ICAO Doc 9303 Part 5 clause 4.2.2 (TD1 document code): 1-2 letters, the first
+/// A, C or I. A bad value is a usage error (exit 2).
+CLI::Validator document_code_check() {
+    return CLI::Validator(
+        [](std::string& v) -> std::string {
+            const bool ok = !v.empty() && v.size() <= 2 && (v[0] == 'A' || v[0] == 'C' || v[0] == 'I') &&
+                            (v.size() == 1 || (v[1] >= 'A' && v[1] <= 'Z'));
+            if (ok) return {};
+            return "'" + v + "' is not a document code; accepted: 1-2 upper-case letters A-Z, the first A, C or I "
+                   "(e.g. ID, IA, AC)";
+        },
+        "CODE");
+}
+
 extern "C" void on_sigint(int) { g_stop.store(true); }
 
 struct IssueOptions {
@@ -50,6 +64,7 @@ struct IssueOptions {
     std::string csca;
     std::string journal;
     std::string reports;
+    std::string document_code = "ID";
     bool reissue = false;
     bool strict = false;
     int max_attempts = 3;
@@ -245,6 +260,7 @@ int run_issue(const IssueOptions& opts, const GlobalOptions& globals) {
     o.reissue = opts.reissue;
     o.strict = opts.strict;
     o.max_attempts = opts.max_attempts;
+    o.load_options.default_document_code = opts.document_code;
     o.stop = &g_stop;
 
     const bool tty = !globals.json && ::isatty(STDERR_FILENO) == 1;
@@ -310,6 +326,10 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
         ->required();
     sub->add_option("--journal", opts.journal, "The batch journal (SQLite); created when missing")->required();
     sub->add_option("--reports", opts.reports, "Folder for the HTML QA report of every card (default: JOURNAL.reports)");
+    sub->add_option("--document-code", opts.document_code,
+                    "Document code of records without a document_code field (1-2 letters, the first A, C or I)")
+        ->capture_default_str()
+        ->check(document_code_check());
     sub->add_flag("--reissue", opts.reissue,
                   "Issue new cards for records already verified; their old cards become superseded");
     sub->add_flag("--strict", opts.strict, "Refuse the whole batch (exit 3) when any record is invalid");
