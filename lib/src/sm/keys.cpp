@@ -55,7 +55,13 @@ Scp03Keys parse_scp03_master_keys(std::string_view text, const std::string& orig
             continue;
         }
         SecureBytes* slot = field == "enc" ? &keys.enc : field == "mac" ? &keys.mac : field == "dek" ? &keys.dek : nullptr;
-        if (!slot) fail(fmt::format("unknown field '{}' (fields: kvn, enc, mac, dek)", field));
+        if (!slot) {
+            // A long "field" is most likely key material on the wrong side of '=': never echo it.
+            fail(field.size() <= 12 ? fmt::format("unknown field '{}' (fields: kvn, enc, mac, dek)", field)
+                                    : fmt::format("unknown field of {} characters before '=' (fields: kvn, enc, mac, "
+                                                  "dek; the value goes after '=')",
+                                                  field.size()));
+        }
         if (!slot->empty()) fail(fmt::format("field '{}' given twice", field));
         try {
             *slot = secure_from_hex(value);
