@@ -356,12 +356,22 @@ bool verify_sha256_plain(ByteView spki_der, ByteView message, ByteView signature
 
 Bytes spki_to_point(ByteView spki_der) {
     Ptr<EVP_PKEY> key = parse_spki(spki_der);
+    char group[64] = "";
+    std::size_t group_len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &group_len) != 1 ||
+        std::string_view(group, group_len) != "prime256v1") {
+        ERR_clear_error();
+        throw ParseError(fmt::format("public key is on curve '{}', not P-256 (prime256v1)",
+                                     std::string_view(group, group_len)));
+    }
     std::size_t len = 0;
     check(EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, nullptr, 0, &len),
           "public key size");
     Bytes out(len);
     check(EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out.data(), out.size(), &len),
           "public key");
+    out.resize(len);
+    if (out.size() != 65 || out[0] != 0x04) throw ParseError("P-256 public key is not an uncompressed point");
     return out;
 }
 

@@ -88,3 +88,16 @@ TEST_CASE("ECDSA P-256 plain signatures round trip through SPKI", "[crypto][ecds
     CHECK(again.public_point() == key.public_point());
     CHECK_THROWS_AS(crypto::point_to_spki_p256(Bytes(65, 0x04)), ParseError);
 }
+
+TEST_CASE("spki_to_point refuses keys on other curves", "[crypto][ecdsa]") {
+    // A throwaway P-384 test key (openssl genpkey), read through the PEM path the key loaders use.
+    auto p384 = crypto::EcPrivateKey::from_pem(
+        "-----BEGIN PRIVATE KEY-----\n"
+        "MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDBoRp95mpiLQzf1jxYv\n"
+        "3ZGtlMq12CfxSG6xnMVsDxzxEB/OswGBdWCJlUBkBYy2UyqhZANiAATpuMwRBx5r\n"
+        "ld1rkebVjRGfCzzldvBkDpNjOHT+B6m5MQsUm0mh3Uyj6uRH36r/1zuFfol8EnXf\n"
+        "+iyXYjSbbx2aZrzIGRfUovu/0f2bZDiIFBCFiEs7TkBr6RlyhIGlaQg=\n"
+        "-----END PRIVATE KEY-----\n"
+        "test key");
+    CHECK_THROWS_WITH(crypto::spki_to_point(p384.public_key_spki()), Catch::Contains("not P-256"));
+}

@@ -89,7 +89,8 @@ private:
 /// Verifies a plain r || s ECDSA-SHA256 signature against a DER SubjectPublicKeyInfo.
 /// Returns false on a bad signature; throws ParseError when the key or signature is malformed.
 bool verify_sha256_plain(ByteView spki_der, ByteView message, ByteView signature);
-/// Converts a DER SubjectPublicKeyInfo of a P-256 key to its uncompressed point; throws ParseError.
+/// Converts a DER SubjectPublicKeyInfo of a P-256 key to its uncompressed point (65 bytes);
+/// throws ParseError for malformed input or a key on another curve.
 Bytes spki_to_point(ByteView spki_der);
 /// Builds a P-256 DER SubjectPublicKeyInfo from an uncompressed point; throws ParseError.
 Bytes point_to_spki_p256(ByteView point);
