@@ -160,6 +160,11 @@ Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner
 }
 
 int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
+    if (!fs::is_directory(o.keys_dir))
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("keys folder {} does not exist or is not a folder; it must hold "
+                                "document-signer.pem and document-signer.key{}",
+                                o.keys_dir, o.plan ? " (and scp03-master.txt for --plan)" : ""));
     const auto signer = pki::load_document_signer(o.keys_dir);
     lds::EncodeOptions lds_options;
     lds_options.issuing_authority = o.issuing_authority;
@@ -234,16 +239,14 @@ void register_encode(CLI::App& app, GlobalOptions& globals, Action& run) {
     auto options = std::make_shared<EncodeOptions>();
     CLI::App* sub = app.add_subcommand(
         "encode", "Validate holder records and write each holder's LDS files (EF.COM, DG1-DG13, EF.SOD) to a folder");
-    sub->add_option("--record", options->record_file, "Holder record file (.json, .jsonl or .csv)")
-        ->required()
-        ->check(CLI::ExistingFile);
+    // Missing or unreadable files are invalid input (exit 3), reported by the loaders with the
+    // file named, not CLI11 usage errors.
+    sub->add_option("--record", options->record_file, "Holder record file (.json, .jsonl or .csv)")->required();
     sub->add_option("--keys", options->keys_dir, "Folder with document-signer.pem and document-signer.key")
-        ->required()
-        ->check(CLI::ExistingDirectory);
+        ->required();
     sub->add_option("--out", options->out_dir, "Output folder; one sub-folder per holder (document number)")->required();
     sub->add_option("--aa-public-key", options->aa_public_key,
-                    "DER SubjectPublicKeyInfo of the card's Active Authentication key: adds DG14 and DG15")
-        ->check(CLI::ExistingFile);
+                    "DER SubjectPublicKeyInfo of the card's Active Authentication key: adds DG14 and DG15");
     sub->add_option("--issuing-authority", options->issuing_authority, "Issuing authority written in DG12")
         ->capture_default_str();
     sub->add_option("--document-code", options->document_code,

@@ -692,6 +692,11 @@ BatchResult Runner::run() {
         emit(e);
         return res_;
     }
+    if (!fs::is_directory(o_.keys_dir))
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("keys folder {} does not exist or is not a folder; it must hold scp03-master.txt, "
+                                "document-signer.pem and document-signer.key",
+                                o_.keys_dir.string()));
     keys_.emplace(perso::IssuerKeys::load(o_.keys_dir));
     if (!fs::is_regular_file(o_.csca))
         throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", o_.csca.string()));

@@ -146,3 +146,41 @@ TEST_CASE("issue with an unusable reader is refused and creates no journal", "[c
     CHECK_FALSE(fs::exists(dir / "z.db"));
     CHECK_FALSE(fs::exists(dir / "z.db.lock"));
 }
+
+TEST_CASE("a missing record file or keys folder is invalid input (exit 3) naming it", "[cli]") {
+    TempDir dir;
+    const auto input = holder_file(dir).string();
+    const std::string missing = (dir / "nonexistent.jsonl").string();
+    const std::string no_keys = (dir / "no-keys").string();
+    const std::string reader = "sim:" + (dir / "cards").string() + "/";
+    SECTION("encode --record") {
+        const auto r = run_cli(dir, {"encode", "--record", missing, "--keys", keys(), "--out", (dir / "out").string()});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err == "docketcard: error: " + missing + ": cannot open the record file\n");
+        CHECK_FALSE(fs::exists(dir / "out"));
+    }
+    SECTION("encode --keys") {
+        const auto r = run_cli(dir, {"encode", "--record", input, "--keys", no_keys, "--out", (dir / "out").string()});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err == "docketcard: error: keys folder " + no_keys +
+                           " does not exist or is not a folder; it must hold document-signer.pem and "
+                           "document-signer.key\n");
+        CHECK_FALSE(fs::exists(dir / "out"));
+    }
+    SECTION("issue --input") {
+        const auto r = run_cli(dir, {"issue", "--input", missing, "--reader", reader, "--keys", keys(), "--csca",
+                                     csca(), "--journal", (dir / "j.db").string()});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err == "docketcard: error: " + missing + ": cannot open the record file\n");
+        CHECK_FALSE(fs::exists(dir / "j.db"));
+    }
+    SECTION("issue --keys") {
+        const auto r = run_cli(dir, {"issue", "--input", input, "--reader", reader, "--keys", no_keys, "--csca",
+                                     csca(), "--journal", (dir / "j.db").string()});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err == "docketcard: error: keys folder " + no_keys +
+                           " does not exist or is not a folder; it must hold scp03-master.txt, document-signer.pem "
+                           "and document-signer.key\n");
+        CHECK_FALSE(fs::exists(dir / "j.db"));
+    }
+}
