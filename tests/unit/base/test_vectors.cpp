@@ -97,7 +97,7 @@ TEST_CASE("spki_to_point refuses keys on other curves", "[crypto][ecdsa]") {
         "3ZGtlMq12CfxSG6xnMVsDxzxEB/OswGBdWCJlUBkBYy2UyqhZANiAATpuMwRBx5r\n"
         "ld1rkebVjRGfCzzldvBkDpNjOHT+B6m5MQsUm0mh3Uyj6uRH36r/1zuFfol8EnXf\n"
         "+iyXYjSbbx2aZrzIGRfUovu/0f2bZDiIFBCFiEs7TkBr6RlyhIGlaQg=\n"
-        "-----END PRIVATE KEY-----\n"
+        "-----END PRIVATE KEY-----\n",
         "test key");
     CHECK_THROWS_WITH(crypto::spki_to_point(p384.public_key_spki()), Catch::Contains("not P-256"));
 }
