@@ -57,6 +57,10 @@ void add_common_flags(CLI::App& sub, GlobalOptions& globals);
 /// Prints `doc` as the one JSON result on stdout.
 void print_json(const nlohmann::json& doc);
 
+/// The --document-code option's check: a TD1 document code (ICAO Doc 9303 Part 5, 4.2.2) is 1-2
+/// letters A-Z, the first A, C or I. A bad value is a usage error (exit 2) saying what is accepted.
+CLI::Validator document_code_validator();
+
 /// Opens the reader named on the command line (PC/SC name, substring, index, or sim:PATH) and
 /// connects to its card; exclusive for personalization. With -v the channel traces every APDU on
 /// stderr, secrets redacted (docs/cli.md).

@@ -34,20 +34,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// --document-code: ICAO Doc 9303 Part 5 clause 4.2.2 (TD1 document code): 1-2 letters, the first
-/// A, C or I. A bad value is a usage error (exit 2).
-CLI::Validator document_code_check() {
-    return CLI::Validator(
-        [](std::string& v) -> std::string {
-            const bool ok = !v.empty() && v.size() <= 2 && (v[0] == 'A' || v[0] == 'C' || v[0] == 'I') &&
-                            (v.size() == 1 || (v[1] >= 'A' && v[1] <= 'Z'));
-            if (ok) return {};
-            return "'" + v + "' is not a document code; accepted: 1-2 upper-case letters A-Z, the first A, C or I "
-                   "(e.g. ID, IA, AC)";
-        },
-        "CODE");
-}
-
 struct EncodeOptions {
     std::string record_file;
     std::string keys_dir;
@@ -252,7 +238,7 @@ void register_encode(CLI::App& app, GlobalOptions& globals, Action& run) {
     sub->add_option("--document-code", options->document_code,
                     "Document code of records without a document_code field (1-2 letters, the first A, C or I)")
         ->capture_default_str()
-        ->check(document_code_check());
+        ->check(document_code_validator());
     sub->add_flag("--plan", options->plan,
                   "Also write plan.apdu: the personalization command sequence for a card, one APDU per line, "
                   "secrets redacted (needs scp03-master.txt in --keys)");

@@ -41,20 +41,6 @@ static_assert(exit_code::ok == 0 && exit_code::batch_incomplete == 9 && exit_cod
 
 std::atomic<bool> g_stop{false};
 
-/// --document-code: ICAO Doc 9303 Part 5 clause 4.2.2 (TD1 document code): 1-2 letters, the first
-/// A, C or I. A bad value is a usage error (exit 2).
-CLI::Validator document_code_check() {
-    return CLI::Validator(
-        [](std::string& v) -> std::string {
-            const bool ok = !v.empty() && v.size() <= 2 && (v[0] == 'A' || v[0] == 'C' || v[0] == 'I') &&
-                            (v.size() == 1 || (v[1] >= 'A' && v[1] <= 'Z'));
-            if (ok) return {};
-            return "'" + v + "' is not a document code; accepted: 1-2 upper-case letters A-Z, the first A, C or I "
-                   "(e.g. ID, IA, AC)";
-        },
-        "CODE");
-}
-
 extern "C" void on_sigint(int) { g_stop.store(true); }
 
 struct IssueOptions {
@@ -329,7 +315,7 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
     sub->add_option("--document-code", opts.document_code,
                     "Document code of records without a document_code field (1-2 letters, the first A, C or I)")
         ->capture_default_str()
-        ->check(document_code_check());
+        ->check(document_code_validator());
     sub->add_flag("--reissue", opts.reissue,
                   "Issue new cards for records already verified; their old cards become superseded");
     sub->add_flag("--strict", opts.strict, "Refuse the whole batch (exit 3) when any record is invalid");

@@ -179,14 +179,7 @@ void register_write(CLI::App& app, GlobalOptions& globals, Action& run) {
     sub->add_option("--document-code", options->document_code,
                     "Document code (Doc 9303 Part 5) for records without document_code: 1-2 letters A-Z, the "
                     "first A, C or I (default ID)")
-        ->check(CLI::Validator(
-            [](const std::string& code) -> std::string {
-                const bool ok = (code.size() == 1 || code.size() == 2) &&
-                                (code[0] == 'A' || code[0] == 'C' || code[0] == 'I') &&
-                                (code.size() == 1 || (code[1] >= 'A' && code[1] <= 'Z'));
-                return ok ? "" : "'" + code + "' is not a document code: 1-2 letters A-Z, the first A, C or I (e.g. ID)";
-            },
-            "CODE", "document code"));
+        ->check(document_code_validator());
     add_common_flags(*sub, globals);
     sub->footer("Exit status: 0 written (or already complete); 3 invalid record or keys; 4 reader or card removed "
                 "(run the same command again to finish the card); 5 card refused; 6 read-back mismatch; 7 card "

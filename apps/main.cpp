@@ -52,6 +52,18 @@ void print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << std::endl;
 }
 
+CLI::Validator document_code_validator() {
+    return CLI::Validator(
+        [](std::string& v) -> std::string {
+            const bool ok = !v.empty() && v.size() <= 2 && (v[0] == 'A' || v[0] == 'C' || v[0] == 'I') &&
+                            (v.size() == 1 || (v[1] >= 'A' && v[1] <= 'Z'));
+            if (ok) return {};
+            return "'" + v + "' is not a document code; accepted: 1-2 upper-case letters A-Z, the first A, C or I "
+                   "(e.g. ID, IA, AC)";
+        },
+        "CODE");
+}
+
 std::unique_ptr<transport::CardChannel> connect_card(const std::string& reader_name, bool exclusive,
                                                      const GlobalOptions& globals) {
     auto reader = transport::open_reader(transport::parse_reader(reader_name));
