@@ -8,12 +8,15 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "docketcard/transport/channel.hpp"
+#include "docketcard/transport/reader.hpp"
+#include "docketcard/transport/trace.hpp"
 #include "docketcard/util/error.hpp"
 
 namespace docketcard::app {
@@ -61,11 +64,18 @@ void print_json(const nlohmann::json& doc);
 /// letters A-Z, the first A, C or I. A bad value is a usage error (exit 2) saying what is accepted.
 CLI::Validator document_code_validator();
 
-/// Opens the reader named on the command line (PC/SC name, substring, index, or sim:PATH) and
-/// connects to its card; exclusive for personalization. With -v the channel traces every APDU on
-/// stderr, secrets redacted (docs/cli.md).
-std::unique_ptr<transport::CardChannel> connect_card(const std::string& reader_name, bool exclusive,
-                                                     const GlobalOptions& globals);
+/// A connection to the card of the reader named on the command line.
+struct CardConnection {
+    std::unique_ptr<transport::CardChannel> channel;   ///< traced at wire level with -v
+    /// With -vv: the trace to put above secure messaging (plain level), on the same clock as the
+    /// wire trace so that both interleave in time order.
+    std::optional<transport::TraceOptions> plain_trace;
+};
+
+/// Opens the reader (PC/SC name, substring, index, or sim:PATH) and connects to its card. With -v
+/// every APDU is traced on stderr, secrets redacted (docs/cli.md).
+CardConnection connect_card(const std::string& reader_name, const transport::ConnectOptions& connect,
+                            const GlobalOptions& globals);
 
 }  // namespace docketcard::app
 

@@ -40,7 +40,9 @@ int run_lock(const LockOptions& o, const GlobalOptions& g) {
                     "asking");
     }
     const auto keys = perso::IssuerKeys::load(o.keys_dir);
-    std::unique_ptr<transport::CardChannel> channel = connect_card(o.reader, /*exclusive=*/true, g);
+    transport::ConnectOptions connect;
+    connect.exclusive = true;
+    std::unique_ptr<transport::CardChannel> channel = connect_card(o.reader, connect, g).channel;
     const auto info = perso::read_card_info(*channel);
     const std::string serial = info.serial_hex.value_or("(serial not shown)");
     if (!o.yes && info.state == perso::CardState::Personalized && !confirm(serial)) {

@@ -102,24 +102,11 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
     }
     if (!fs::exists(o.csca)) throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", o.csca));
 
-    auto reader = transport::open_reader(transport::parse_reader(o.reader));
     transport::ConnectOptions connect;
     connect.create_missing = false;   // a read-only check never makes a blank card
-    std::unique_ptr<transport::CardChannel> channel = reader->connect(connect);
-    if (g.verbosity > 0) {
-        transport::TraceOptions trace;
-        trace.level = transport::TraceLevel::Wire;
-        trace.sink = transport::stderr_trace_sink();
-        // One clock for both levels, so wire and plain lines interleave in time order.
-        trace.clock = [start = std::chrono::steady_clock::now()] {
-            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-        };
-        channel = std::make_unique<transport::TracingChannel>(std::move(channel), trace);
-        if (g.verbosity > 1) {
-            trace.level = transport::TraceLevel::Plain;
-            options.plain_trace = trace;
-        }
-    }
+    CardConnection card = connect_card(o.reader, connect, g);
+    std::unique_ptr<transport::CardChannel>& channel = card.channel;
+    if (card.plain_trace) options.plain_trace = card.plain_trace;
 
     const verify::Result result = verify::verify_card(*channel, options);
     std::string report_path;

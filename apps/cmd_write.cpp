@@ -104,24 +104,11 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
     perso::WriteOptions options;
     options.on_progress = [printer](const perso::Progress& p) { (*printer)(p); };
 
-    auto reader = transport::open_reader(transport::parse_reader(o.reader));
     transport::ConnectOptions connect;
     connect.exclusive = true;
-    std::unique_ptr<transport::CardChannel> channel = reader->connect(connect);
-    if (g.verbosity >= 1) {
-        transport::TraceOptions trace;
-        trace.level = transport::TraceLevel::Wire;
-        trace.sink = transport::stderr_trace_sink();
-        // One clock for both levels, so wire and plain lines interleave in time order.
-        trace.clock = [start = std::chrono::steady_clock::now()] {
-            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-        };
-        channel = std::make_unique<transport::TracingChannel>(std::move(channel), trace);
-        if (g.verbosity >= 2) {
-            trace.level = transport::TraceLevel::Plain;
-            options.trace_plain = trace;
-        }
-    }
+    CardConnection card = connect_card(o.reader, connect, g);
+    std::unique_ptr<transport::CardChannel>& channel = card.channel;
+    if (card.plain_trace) options.trace_plain = card.plain_trace;
     perso::WriteResult result;
     try {
         result = perso::write_card(*channel, holder, keys, options);

@@ -3,6 +3,7 @@
 // This file owns the process: it builds the CLI, runs the chosen subcommand, and turns every
 // error into a message on stderr (and a JSON error document with --json) and one exit code.
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -64,12 +65,24 @@ CLI::Validator document_code_validator() {
         "CODE");
 }
 
-std::unique_ptr<transport::CardChannel> connect_card(const std::string& reader_name, bool exclusive,
-                                                     const GlobalOptions& globals) {
+CardConnection connect_card(const std::string& reader_name, const transport::ConnectOptions& connect,
+                            const GlobalOptions& globals) {
     auto reader = transport::open_reader(transport::parse_reader(reader_name));
-    transport::ConnectOptions connect;
-    connect.exclusive = exclusive;
-    return transport::trace_wire(reader->connect(connect), globals.verbosity);
+    CardConnection c{reader->connect(connect), std::nullopt};
+    if (globals.verbosity >= 1) {
+        transport::TraceOptions trace;
+        trace.level = transport::TraceLevel::Wire;
+        trace.sink = transport::stderr_trace_sink();
+        trace.clock = [start = std::chrono::steady_clock::now()] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        };
+        c.channel = std::make_unique<transport::TracingChannel>(std::move(c.channel), trace);
+        if (globals.verbosity >= 2) {
+            trace.level = transport::TraceLevel::Plain;
+            c.plain_trace = trace;
+        }
+    }
+    return c;
 }
 
 namespace {
