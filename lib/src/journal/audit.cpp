@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace docketcard::journal {
@@ -23,15 +24,6 @@ struct Row {
     std::string error;
 };
 
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-    std::string out;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (i) out += sep;
-        out += parts[i];
-    }
-    return out;
-}
-
 std::vector<Row> rows_of(const Audit& audit) {
     std::vector<Row> rows;
     for (const auto& a : audit.attempts) {
@@ -42,7 +34,7 @@ std::vector<Row> rows_of(const Audit& audit) {
     for (const auto& r : audit.records) {
         if (r.attempt_count > 0) continue;
         rows.push_back({"", r.document_number, to_string(r.state), "", "", "", "", "", r.source,
-                        join(r.problems, "; ")});
+                        fmt::format("{}", fmt::join(r.problems, "; "))});
     }
     return rows;
 }
@@ -112,7 +104,7 @@ std::string audit_text(const Audit& audit) {
         counts.push_back(fmt::format("{} {}", to_string(s), it == audit.summary.by_state.end() ? 0 : it->second));
     }
     out += fmt::format("\n{} records, {} card attempts: {}\n", audit.summary.records, audit.summary.attempts,
-                       join(counts, ", "));
+                       fmt::format("{}", fmt::join(counts, ", ")));
     return out;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "sqlite_db.hpp"
 #include "sqlite_schema.hpp"
@@ -31,15 +32,6 @@ std::string now_utc() {
     gmtime_r(&seconds, &t);
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
                        t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(ms % 1000));
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-    std::string out;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (i) out += sep;
-        out += parts[i];
-    }
-    return out;
 }
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -232,7 +224,7 @@ public:
                         fmt::format("record at {}: a record without a document number must be rejected", e.source));
         }
         const std::string state = e.problems.empty() ? "pending" : "rejected";
-        const std::string problems = join(e.problems, "\n");
+        const std::string problems = fmt::format("{}", fmt::join(e.problems, "\n"));
         const auto now = now_utc();
 
         Tx tx(db_);
@@ -574,7 +566,7 @@ private:
         }
         if (!r->problems.empty()) {
             return fmt::format("document number {} ({}) is rejected and cannot be personalized: {}", document_number,
-                               r->source, join(r->problems, "; "));
+                               r->source, fmt::join(r->problems, "; "));
         }
         return std::nullopt;
     }
@@ -595,7 +587,7 @@ private:
             for (State s : from) names.emplace_back(to_string(s));
             throw Error(ErrorKind::Journal,
                         fmt::format("attempt {} ({}) is {}; it cannot become {} (allowed from: {})", id,
-                                    a.document_number, to_string(a.state), to_string(target), join(names, ", ")));
+                                    a.document_number, to_string(a.state), to_string(target), fmt::join(names, ", ")));
         }
         if (target == State::Written && !a.card_serial) {
             throw Error(ErrorKind::Journal,
