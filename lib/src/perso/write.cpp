@@ -61,9 +61,9 @@ private:
     std::time_t signing_time() const {
         return std::chrono::system_clock::to_time_t(options_.signing_time.value_or(std::chrono::system_clock::now()));
     }
-    std::map<int, Bytes> sod_inputs() const {
+    static std::map<int, Bytes> sod_inputs(const lds::Lds& files) {
         std::map<int, Bytes> dgs;
-        for (int dg : sod_data_groups()) dgs[dg] = files_.get(lds::dg_file_id(dg));
+        for (int dg : sod_data_groups()) dgs[dg] = files.get(lds::dg_file_id(dg));
         return dgs;
     }
 
@@ -87,12 +87,15 @@ WriteResult Writer::execute() {
     files_ = prepared_.files;
     result_.document_number = prepared_.document_number;
     {
-        // Progress total: DG15 has a fixed size for P-256; EF.SOD is estimated until it is signed.
+        // Progress total: DG15 has one size for every P-256 key (the curve's generator stands in
+        // for the chip's key); EF.SOD is estimated by signing once, and corrected when the real
+        // one is signed.
+        static const Bytes p256_generator = from_hex(
+            "046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"
+            "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5");
         lds::Lds estimate = files_;
-        estimate.set(lds::dg_file_id(15), lds::encode_dg15(crypto::EcPrivateKey::generate_p256().public_key_spki()));
-        files_.set(lds::dg_file_id(15), estimate.get(lds::dg_file_id(15)));
-        estimate.set(lds::fid_sod, pki::sign_sod(sod_inputs(), keys_.impl().signer));
-        files_.files.erase(lds::dg_file_id(15));
+        estimate.set(lds::dg_file_id(15), lds::encode_dg15(crypto::point_to_spki_p256(p256_generator)));
+        estimate.set(lds::fid_sod, pki::sign_sod(sod_inputs(estimate), keys_.impl().signer));
         for (const auto& [fid, bytes] : estimate.files) total_ += bytes.size();
     }
 
@@ -310,7 +313,7 @@ void Writer::generate_aa_key() {
     files_.set(lds::dg_file_id(15), lds::encode_dg15(crypto::point_to_spki_p256(point->value)));
     pki::SignOptions sign;
     sign.signing_time = signing_time();
-    files_.set(lds::fid_sod, pki::sign_sod(sod_inputs(), keys_.impl().signer, sign));
+    files_.set(lds::fid_sod, pki::sign_sod(sod_inputs(files_), keys_.impl().signer, sign));
     total_ = done_;
     for (std::uint16_t fid : {lds::dg_file_id(14), lds::dg_file_id(15), lds::fid_sod}) total_ += files_.get(fid).size();
 }
