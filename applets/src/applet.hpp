@@ -16,7 +16,7 @@
 
 #include "docketcard/applet/card.hpp"
 #include "docketcard/apdu/apdu.hpp"
-#include "random.hpp"
+#include "card_random.hpp"
 #include "state.hpp"
 
 namespace docketcard::applet::detail {
@@ -35,7 +35,7 @@ struct Response {
 /// The applet's volatile state and command handlers.
 class DocketApplet {
 public:
-    DocketApplet(RandomSource& random, const CardTestHooks& hooks) : random_(random), hooks_(hooks) {}
+    DocketApplet(CardRandom& random, const CardTestHooks& hooks) : random_(random), hooks_(hooks) {}
     /// Power-on / reset: drops every session, selection and chain (ISO/IEC 7816-3 cold reset).
     void reset();
     /// Processes one raw command APDU against `state` (which the caller commits afterwards).
@@ -81,7 +81,7 @@ private:
 
     void end_sessions();
 
-    RandomSource& random_;
+    CardRandom& random_;
     const CardTestHooks& hooks_;
     std::optional<BacSession> bac_;
     std::optional<Bytes> rnd_ic_;

@@ -9,7 +9,7 @@
 #include "card_file.hpp"
 #include "docketcard/crypto/kdf.hpp"
 #include "docketcard/util/error.hpp"
-#include "random.hpp"
+#include "card_random.hpp"
 #include "state.hpp"
 
 namespace docketcard::applet {
@@ -33,7 +33,7 @@ Bytes make_atr() {
     return atr;
 }
 
-PersistentState blank_card(const CardOptions& o, detail::RandomSource& random) {
+PersistentState blank_card(const CardOptions& o, detail::CardRandom& random) {
     PersistentState s;
     if (o.test.serial) {
         if (o.test.serial->size() != 10) throw Error(ErrorKind::Internal, "test serial must be 10 bytes");
@@ -126,7 +126,7 @@ private:
 
     CardOptions options_;
     std::unique_ptr<detail::CardFile> file_;
-    detail::RandomSource random_;
+    detail::CardRandom random_;
     detail::DocketApplet applet_;
     PersistentState state_;
     SecureBytes committed_;

@@ -17,7 +17,7 @@
 #include <optional>
 
 #include "docketcard/applet/card.hpp"
-#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/util/error.hpp"
 
@@ -76,7 +76,7 @@ sm::Scp03Keys sample_master_keys() {
     return k;
 }
 
-sm::RandomSource fixed_random() {
+crypto::RandomSource fixed_random() {
     return [](std::span<std::uint8_t> out) {
         for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0x11 * (i + 1));
     };

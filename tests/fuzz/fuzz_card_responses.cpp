@@ -7,8 +7,8 @@
 //   2  sm::Scp03Session::open with master keys (KDF3 diversification with the card's KDD)
 //   3  sm::perform_bac (GET CHALLENGE and MUTUAL AUTHENTICATE answers), Doc 9303 Appendix D keys
 //   4  BAC secure messaging (SecureMessaging::unprotect) with the Appendix D session keys under
-//      sm::read_ef (the D.4 answers read EF.COM)
-//   5  sm::read_ef over the plain channel
+//      iso7816::read_ef (the D.4 answers read EF.COM)
+//   5  iso7816::read_ef over the plain channel
 //   6  as 4, but each answer is turned into a response whose MAC verifies: the chunk's first byte
 //      chooses the layout, the rest is the plaintext (encrypted here) or a raw cryptogram, so the
 //      code behind the MAC check (decryption, padding, DO99) sees fuzz bytes too
@@ -25,7 +25,7 @@
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/sm/bac.hpp"
-#include "docketcard/sm/read.hpp"
+#include "docketcard/iso7816/files.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/sm/secure_messaging.hpp"
 #include "docketcard/tlv/tlv.hpp"
@@ -203,7 +203,7 @@ void use_scp03(sm::Scp03Session& session) {
     if (info.kdd.size() != 10 || info.card_challenge.size() != 8) std::abort();
     (void)session.transmit(CommandApdu(0x80, 0xCA, 0x00, 0x66, {}, 256));
     session.use_extended_length(2048, 2048);
-    (void)sm::read_ef(session, 0x011E);
+    (void)iso7816::read_ef(session, 0x011E);
 }
 
 void run(std::uint8_t mode, ByteView rest) {
@@ -221,34 +221,34 @@ void run(std::uint8_t mode, ByteView rest) {
         case 1: {
             ScriptedChannel card(rest, extended);
             auto session = sm::Scp03Session::open_with_static_keys(card, vector_keys(), sm::scp03_level::all,
-                                                                 sm::sequence_random(from_hex(kHostChallenge)));
+                                                                 crypto::sequence_random(from_hex(kHostChallenge)));
             use_scp03(session);
             break;
         }
         case 2: {
             ScriptedChannel card(rest, extended);
             auto session = sm::Scp03Session::open(card, aes128_keys(), sm::scp03_level::all,
-                                                  sm::sequence_random(from_hex(kHostChallenge)));
+                                                  crypto::sequence_random(from_hex(kHostChallenge)));
             use_scp03(session);
             break;
         }
         case 3: {
             ScriptedChannel card(rest, extended);
             const auto session = sm::perform_bac(card, sm::BacKeys::from_mrz_information(kMrzInformation),
-                                                 sm::sequence_random(from_hex(kBacRandom)));
+                                                 crypto::sequence_random(from_hex(kBacRandom)));
             if (session.ks_enc.size() != 16 || session.ks_mac.size() != 16 || session.ssc.size() != 8) std::abort();
             break;
         }
         case 4: {
             ScriptedChannel card(rest, extended);
             auto channel = appendix_d_channel(card);
-            const auto ef = sm::read_ef(channel, 0x011E);
+            const auto ef = iso7816::read_ef(channel, 0x011E);
             (void)tlv::parse_single(ef);
             break;
         }
         case 5: {
             ScriptedChannel card(rest, extended);
-            const auto ef = sm::read_ef(card, 0x011D);
+            const auto ef = iso7816::read_ef(card, 0x011D);
             (void)tlv::parse_single(ef);
             break;
         }
@@ -256,14 +256,14 @@ void run(std::uint8_t mode, ByteView rest) {
             MacingChannel card(rest, extended);
             auto channel = appendix_d_channel(card);
             card.attach(&channel.messaging());
-            const auto ef = sm::read_ef(channel, 0x0102);
+            const auto ef = iso7816::read_ef(channel, 0x0102);
             (void)tlv::parse_single(ef);
             break;
         }
         case 7: {
             Scp03Card card(rest, extended);
             auto session = sm::Scp03Session::open_with_static_keys(card, vector_keys(), sm::scp03_level::all,
-                                                                   sm::sequence_random(from_hex(kHostChallenge)));
+                                                                   crypto::sequence_random(from_hex(kHostChallenge)));
             if (extended) session.use_extended_length(2048, 2048);
             const auto info = session.transmit(CommandApdu(0x80, 0xCA, 0x00, 0x66, {}, 256));
             if (info.ok()) {
@@ -273,7 +273,7 @@ void run(std::uint8_t mode, ByteView rest) {
                 } catch (const ParseError&) {
                 }
             }
-            (void)sm::read_ef(session, 0x011D);
+            (void)iso7816::read_ef(session, 0x011D);
             break;
         }
         default: break;

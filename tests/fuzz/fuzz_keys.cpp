@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
 #include "docketcard/util/error.hpp"
 
 using namespace docketcard;

@@ -7,7 +7,7 @@
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/pki/sod.hpp"
-#include "docketcard/sm/read.hpp"
+#include "docketcard/iso7816/files.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
@@ -246,7 +246,7 @@ bool Writer::card_already_complete() {
     lds::Lds on_card;
     for (std::uint16_t fid : prepared_.all_files) {
         try {
-            on_card.set(fid, sm::read_ef(scp(), fid));
+            on_card.set(fid, iso7816::read_ef(scp(), fid));
         } catch (const CardError& e) {
             if (e.status_word() == 0x6A82) return false;
             throw;

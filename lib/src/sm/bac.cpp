@@ -40,7 +40,7 @@ BacKeys BacKeys::from_mrz_information(std::string_view mrz_information) {
     return BacKeys{crypto::icao_kdf_3des(view(seed), 1), crypto::icao_kdf_3des(view(seed), 2)};
 }
 
-BacSession perform_bac(transport::CardChannel& card, const BacKeys& keys, const RandomSource& random) {
+BacSession perform_bac(transport::CardChannel& card, const BacKeys& keys, const crypto::RandomSource& random) {
     const auto challenge = card.transmit(CommandApdu::get_challenge(8));
     if (!challenge.ok()) {
         const bool no_secret = challenge.sw == apdu::sw::conditions_not_satisfied;
@@ -109,7 +109,7 @@ SecureChannel open_bac_channel(transport::CardChannel& card, BacSession session)
 }
 
 SecureChannel establish_bac(transport::CardChannel& card, std::string_view mrz_information,
-                            const RandomSource& random) {
+                            const crypto::RandomSource& random) {
     const BacKeys keys = BacKeys::from_mrz_information(mrz_information);
     return open_bac_channel(card, perform_bac(card, keys, random));
 }

@@ -53,17 +53,17 @@ Scp03CardInfo parse_initialize_update(ByteView r) {
 }  // namespace
 
 Scp03Session Scp03Session::open(transport::CardChannel& card, const Scp03Keys& master, std::uint8_t security_level,
-                                const RandomSource& host_challenge) {
+                                const crypto::RandomSource& host_challenge) {
     return open_impl(card, master, true, security_level, host_challenge);
 }
 
 Scp03Session Scp03Session::open_with_static_keys(transport::CardChannel& card, const Scp03Keys& static_keys,
-                                                 std::uint8_t security_level, const RandomSource& host_challenge) {
+                                                 std::uint8_t security_level, const crypto::RandomSource& host_challenge) {
     return open_impl(card, static_keys, false, security_level, host_challenge);
 }
 
 Scp03Session Scp03Session::open_impl(transport::CardChannel& card, const Scp03Keys& keys, bool diversify,
-                                     std::uint8_t security_level, const RandomSource& host_challenge) {
+                                     std::uint8_t security_level, const crypto::RandomSource& host_challenge) {
     if (!valid_level(security_level)) {
         throw Error(ErrorKind::Usage, fmt::format("SCP03 security level {:02X} is not one of 01, 03, 11, 13, 31, 33",
                                                   security_level));

@@ -11,9 +11,9 @@
 #include "docketcard/lds/lds.hpp"
 #include "docketcard/pki/sod.hpp"
 #include "docketcard/record/mrz.hpp"
-#include "docketcard/sm/active_auth.hpp"
+#include "docketcard/auth/active_auth.hpp"
 #include "docketcard/sm/bac.hpp"
-#include "docketcard/sm/read.hpp"
+#include "docketcard/iso7816/files.hpp"
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
 
@@ -43,7 +43,7 @@ struct FileRead {
 FileRead read_file(transport::CardChannel& sm, std::uint16_t fid) {
     FileRead r;
     try {
-        r.bytes = sm::read_ef(sm, fid);
+        r.bytes = iso7816::read_ef(sm, fid);
     } catch (const Error& e) {
         if (!recoverable(e)) throw;
         r.error = e.what();
@@ -128,7 +128,7 @@ private:
 
     transport::CardChannel& card_;
     const Options& options_;
-    sm::RandomSource random_;
+    crypto::RandomSource random_;
     Result result_;
     std::vector<int> com_dgs_;
     std::optional<lds::Com> com_;
@@ -283,7 +283,7 @@ void Verifier::check_active_authentication(transport::CardChannel& sm) {
         return;
     }
     try {
-        const auto aa = sm::verify_active_authentication(sm, *dg15_spki_, random_);
+        const auto aa = auth::verify_active_authentication(sm, *dg15_spki_, random_);
         add("active-authentication", title, aa.valid,
             aa.valid ? fmt::format("INTERNAL AUTHENTICATE with the fresh challenge {}: the signature verifies with the DG15 key",
                                    to_hex(aa.challenge))
@@ -447,7 +447,7 @@ void Verifier::check_record(const record::HolderRecord& holder) {
 Result Verifier::run() {
     result_.verified_at = options_.now.value_or(std::time(nullptr));
     result_.card_description = card_.description();
-    random_ = options_.random ? options_.random : sm::system_random();
+    random_ = options_.random ? options_.random : crypto::system_random();
 
     // Inputs first: nothing is sent to the card when they are unusable.
     const Bytes csca = pki::load_certificate(options_.csca);

@@ -16,7 +16,7 @@
 #include "docketcard/record/mrz.hpp"
 #include "docketcard/record/record.hpp"
 #include "docketcard/sm/bac.hpp"
-#include "docketcard/sm/read.hpp"
+#include "docketcard/iso7816/files.hpp"
 #include "docketcard/transport/sim.hpp"
 
 namespace perso_test {
@@ -74,7 +74,7 @@ inline std::map<std::uint16_t, Bytes> read_with_bac(transport::CardChannel& card
     for (std::uint16_t fid : {std::uint16_t{0x011E}, std::uint16_t{0x0101}, std::uint16_t{0x0102},
                               std::uint16_t{0x010B}, std::uint16_t{0x010C}, std::uint16_t{0x010D},
                               std::uint16_t{0x010E}, std::uint16_t{0x010F}, std::uint16_t{0x011D}}) {
-        files[fid] = sm::read_ef(sm, fid);
+        files[fid] = iso7816::read_ef(sm, fid);
     }
     std::map<int, Bytes> dgs;
     for (int dg : {1, 2, 11, 12, 13, 14, 15}) dgs[dg] = files.at(lds::dg_file_id(dg));

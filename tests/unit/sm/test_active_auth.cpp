@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "docketcard/crypto/crypto.hpp"
-#include "docketcard/sm/active_auth.hpp"
+#include "docketcard/auth/active_auth.hpp"
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
 #include "support/replay_channel.hpp"
@@ -28,15 +28,15 @@ TEST_CASE("Active Authentication accepts the chip's signature and rejects a bad 
                         {kCommand, to_hex(sig) + "9000"},
                         {kCommand, to_hex(bad) + "9000"},
                         {kCommand, to_hex(ByteView(sig).subspan(0, 63)) + "9000"}});
-    const auto ok = sm::verify_active_authentication(card, dg15, from_hex(kChallenge));
+    const auto ok = auth::verify_active_authentication(card, dg15, from_hex(kChallenge));
     CHECK(ok.valid);
     CHECK(ok.signature == sig);
     CHECK(to_hex(ok.challenge) == kChallenge);
-    CHECK(sm::verify_active_authentication(card, spki, sm::sequence_random(from_hex(kChallenge))).valid);
-    const auto tampered = sm::verify_active_authentication(card, dg15, from_hex(kChallenge));
+    CHECK(auth::verify_active_authentication(card, spki, crypto::sequence_random(from_hex(kChallenge))).valid);
+    const auto tampered = auth::verify_active_authentication(card, dg15, from_hex(kChallenge));
     CHECK_FALSE(tampered.valid);
     CHECK_THAT(tampered.detail, Catch::Contains("does not verify"));
-    const auto short_sig = sm::verify_active_authentication(card, dg15, from_hex(kChallenge));
+    const auto short_sig = auth::verify_active_authentication(card, dg15, from_hex(kChallenge));
     CHECK_FALSE(short_sig.valid);
     CHECK_THAT(short_sig.detail, Catch::Contains("63 bytes"));
     card.done();
@@ -46,7 +46,7 @@ TEST_CASE("Active Authentication refusals", "[aa]") {
     const auto key = crypto::EcPrivateKey::generate_p256();
     ReplayChannel card({{kCommand, "6A88"}});
     try {
-        sm::verify_active_authentication(card, key.public_key_spki(), from_hex(kChallenge));
+        auth::verify_active_authentication(card, key.public_key_spki(), from_hex(kChallenge));
         FAIL("accepted");
     } catch (const CardError& e) {
         CHECK(e.kind() == ErrorKind::CardRefused);
@@ -54,7 +54,7 @@ TEST_CASE("Active Authentication refusals", "[aa]") {
     }
     card.done();
     ReplayChannel none({});
-    CHECK_THROWS_AS(sm::verify_active_authentication(none, key.public_key_spki(), from_hex("0102")), Error);
-    CHECK_THROWS_AS(sm::verify_active_authentication(none, from_hex("6F03300100"), from_hex(kChallenge)), ParseError);
+    CHECK_THROWS_AS(auth::verify_active_authentication(none, key.public_key_spki(), from_hex("0102")), Error);
+    CHECK_THROWS_AS(auth::verify_active_authentication(none, from_hex("6F03300100"), from_hex(kChallenge)), ParseError);
     CHECK(none.sent().empty());
 }

@@ -30,7 +30,7 @@ const char* const kKsEnc = "979EC13B1CBFE9DCD01AB0FED307EAE5";
 const char* const kKsMac = "F1CB1F1FB5ADF208806B89DC579DC1F8";
 const char* const kSsc = "887022120C06C226";
 
-sm::RandomSource appendix_d_random() { return sm::sequence_random(from_hex(std::string(kRndIfd) + kKIfd)); }
+crypto::RandomSource appendix_d_random() { return crypto::sequence_random(from_hex(std::string(kRndIfd) + kKIfd)); }
 
 sm::SecureChannel appendix_d_channel(transport::CardChannel& card) {
     sm::BacSession s{secure_from_hex(kKsEnc), secure_from_hex(kKsMac), from_hex(kSsc)};

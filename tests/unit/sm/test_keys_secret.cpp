@@ -2,7 +2,7 @@
 // message (found by tests/fuzz/fuzz_keys.cpp).
 #include <catch2/catch.hpp>
 
-#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
 #include "docketcard/util/error.hpp"
 
 using namespace docketcard;

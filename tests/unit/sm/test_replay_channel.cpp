@@ -1,7 +1,7 @@
 // The replaying test transport of tests/unit/support/replay_channel.hpp.
 #include <catch2/catch.hpp>
 
-#include "docketcard/sm/random.hpp"
+#include "docketcard/crypto/random.hpp"
 #include "docketcard/util/error.hpp"
 #include "support/replay_channel.hpp"
 
@@ -44,7 +44,7 @@ TEST_CASE("replay channel refuses commands past the recording", "[replay]") {
 }
 
 TEST_CASE("sequence_random hands out its bytes in order and then refuses", "[random]") {
-    auto rnd = sm::sequence_random(from_hex("0102030405"));
+    auto rnd = crypto::sequence_random(from_hex("0102030405"));
     Bytes a(2), b(3), c(1);
     rnd(a);
     rnd(b);

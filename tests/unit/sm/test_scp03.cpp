@@ -7,7 +7,7 @@
 
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/crypto/kdf.hpp"
-#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/util/error.hpp"
 #include "support/replay_channel.hpp"
@@ -145,7 +145,7 @@ TEST_CASE("SCP03 opens with the published GP Amendment D vector and wraps the ne
                         {kExternalAuthenticate, "9000"},
                         {"84E291000EBF3E035C015A558D036518A2829700", to_hex(ByteView(rmac).subspan(0, 8)) + "9000"}});
     auto session = sm::Scp03Session::open_with_static_keys(card, vector_keys(), 0x11,
-                                                           sm::sequence_random(from_hex(kHostChallenge)));
+                                                           crypto::sequence_random(from_hex(kHostChallenge)));
     CHECK(to_hex(session.card_info().kdd) == "00000000000000000000");
     CHECK(session.card_info().kvn == 0x30);
     CHECK(session.card_info().i == 0x70);
@@ -163,7 +163,7 @@ TEST_CASE("SCP03 refuses a wrong card cryptogram without sending EXTERNAL AUTHEN
     response[50] = response[50] == '0' ? '1' : '0';  // inside the card cryptogram
     ReplayChannel card({{kInitializeUpdate, response + "9000"}});
     try {
-        sm::Scp03Session::open_with_static_keys(card, vector_keys(), 0x11, sm::sequence_random(from_hex(kHostChallenge)));
+        sm::Scp03Session::open_with_static_keys(card, vector_keys(), 0x11, crypto::sequence_random(from_hex(kHostChallenge)));
         FAIL("wrong cryptogram accepted");
     } catch (const CardError& e) {
         CHECK(e.kind() == ErrorKind::CardRefused);
@@ -177,7 +177,7 @@ TEST_CASE("SCP03 refuses a wrong card cryptogram without sending EXTERNAL AUTHEN
 TEST_CASE("SCP03 reports 6300 on EXTERNAL AUTHENTICATE once and never retries", "[scp03]") {
     ReplayChannel card({{kInitializeUpdate, std::string(kIuResponse) + "9000"}, {kExternalAuthenticate, "6300"}});
     try {
-        sm::Scp03Session::open_with_static_keys(card, vector_keys(), 0x11, sm::sequence_random(from_hex(kHostChallenge)));
+        sm::Scp03Session::open_with_static_keys(card, vector_keys(), 0x11, crypto::sequence_random(from_hex(kHostChallenge)));
         FAIL("6300 accepted");
     } catch (const CardError& e) {
         CHECK(e.kind() == ErrorKind::CardRefused);
@@ -198,7 +198,7 @@ TEST_CASE("SCP03 refusals of INITIALIZE UPDATE", "[scp03]") {
         ReplayChannel card({{kInitializeUpdate, sw}});
         try {
             sm::Scp03Session::open_with_static_keys(card, vector_keys(), 0x11,
-                                                    sm::sequence_random(from_hex(kHostChallenge)));
+                                                    crypto::sequence_random(from_hex(kHostChallenge)));
             FAIL("accepted");
         } catch (const CardError& e) {
             CHECK(e.kind() == kind);
@@ -208,7 +208,7 @@ TEST_CASE("SCP03 refusals of INITIALIZE UPDATE", "[scp03]") {
     refuse("6983", ErrorKind::WrongCardState);
     ReplayChannel truncated({{kInitializeUpdate, std::string(kIuResponse, 60) + "9000"}});
     CHECK_THROWS_AS(sm::Scp03Session::open_with_static_keys(truncated, vector_keys(), 0x11,
-                                                            sm::sequence_random(from_hex(kHostChallenge))),
+                                                            crypto::sequence_random(from_hex(kHostChallenge))),
                     ParseError);
     ReplayChannel none({});
     CHECK_THROWS_AS(sm::Scp03Session::open_with_static_keys(none, vector_keys(), 0x02), Error);

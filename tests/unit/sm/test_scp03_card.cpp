@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "docketcard/applet/card.hpp"
-#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/transport/channel.hpp"
 #include "docketcard/util/error.hpp"
@@ -99,7 +99,7 @@ TEST_CASE("SCP03 with a wrong K-ENC: the first encrypted response fails as CardR
     CardWire wire(true);
     REQUIRE(wire.transmit(CommandApdu::select_aid(from_hex("A0000002471001"))).sw == apdu::sw::ok);
     auto s = sm::Scp03Session::open(wire, wrong_enc_master(), sm::scp03_level::all,
-                                    sm::sequence_random(from_hex("0102030405060708")));
+                                    crypto::sequence_random(from_hex("0102030405060708")));
     // GET DATA card info: no command data; the card answers 9000 with an R-MAC that verifies
     // (K-MAC is right) and data encrypted under its S-ENC.
     try {
@@ -122,7 +122,7 @@ TEST_CASE("SCP03 with a wrong K-ENC: the first encrypted command is refused, Car
     CardWire wire(false);
     REQUIRE(wire.transmit(CommandApdu::select_aid(from_hex("A0000002471001"))).sw == apdu::sw::ok);
     auto s = sm::Scp03Session::open(wire, wrong_enc_master(), sm::scp03_level::all,
-                                    sm::sequence_random(from_hex("0102030405060708")));
+                                    crypto::sequence_random(from_hex("0102030405060708")));
     // PUT DATA ticket: the card cannot decrypt the data (padding), ends its session and answers 6982.
     try {
         s.transmit(CommandApdu(0x80, 0xDA, 0x00, 0x68, to_bytes("TEST-TICKET")));

@@ -14,7 +14,7 @@
 #include "docketcard/applet/card.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/record/mrz.hpp"
-#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/record/record.hpp"
 #include "docketcard/transport/sim.hpp"

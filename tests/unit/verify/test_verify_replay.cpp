@@ -66,7 +66,7 @@ verify::Options appendix_d_options() {
     verify::Options o;
     o.csca = kCsca;
     o.mrz_key = verify::MrzKey{"L898902C", "690806", "940623"};
-    o.random = sm::sequence_random(from_hex(std::string(kRndIfd) + kKIfd));
+    o.random = crypto::sequence_random(from_hex(std::string(kRndIfd) + kKIfd));
     return o;
 }
 

@@ -16,7 +16,7 @@
 
 #include "docketcard/pki/sod.hpp"
 #include "docketcard/record/record.hpp"
-#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
 #include "docketcard/transport/channel.hpp"
 #include "docketcard/transport/trace.hpp"
 #include "docketcard/util/bytes.hpp"

@@ -5,12 +5,12 @@
 // Typical use (verify side):
 //
 //     auto sm = sm::establish_bac(card, td1.bac_information());   // throws CardError on a wrong MRZ
-//     Bytes com = sm::read_ef(sm, 0x011E);                          // plain APDUs, protected on the wire
+//     Bytes com = iso7816::read_ef(sm, 0x011E);                          // plain APDUs, protected on the wire
 #pragma once
 
 #include <string_view>
 
-#include "docketcard/sm/random.hpp"
+#include "docketcard/crypto/random.hpp"
 #include "docketcard/sm/secure_messaging.hpp"
 #include "docketcard/transport/channel.hpp"
 #include "docketcard/util/bytes.hpp"
@@ -45,12 +45,12 @@ struct BacSession {
 /// the card refuses MUTUAL AUTHENTICATE; CardError(WrongCardState) when GET CHALLENGE is refused
 /// with 6985 (no BAC secret on the card); CardError(CardRefused) when the card's answer does not
 /// verify; ParseError on answers of the wrong length.
-BacSession perform_bac(transport::CardChannel& card, const BacKeys& keys, const RandomSource& random);
+BacSession perform_bac(transport::CardChannel& card, const BacKeys& keys, const crypto::RandomSource& random);
 
 /// perform_bac() with keys from the MRZ information, returning the secure messaging channel over
 /// `card` (which must outlive it). Send plain APDUs through the result.
 SecureChannel establish_bac(transport::CardChannel& card, std::string_view mrz_information,
-                            const RandomSource& random = system_random());
+                            const crypto::RandomSource& random = crypto::system_random());
 
 /// The 3DES secure messaging channel (Part 11 9.8) of an established BAC session.
 SecureChannel open_bac_channel(transport::CardChannel& card, BacSession session);

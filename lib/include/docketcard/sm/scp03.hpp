@@ -21,8 +21,8 @@
 #include <optional>
 #include <string>
 
-#include "docketcard/sm/keys.hpp"
-#include "docketcard/sm/random.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
+#include "docketcard/crypto/random.hpp"
 #include "docketcard/transport/channel.hpp"
 
 namespace docketcard::sm {
@@ -69,13 +69,13 @@ public:
     /// support the requested level; ParseError on a malformed INITIALIZE UPDATE response.
     static Scp03Session open(transport::CardChannel& card, const Scp03Keys& master,
                              std::uint8_t security_level = scp03_level::all,
-                             const RandomSource& host_challenge = system_random());
+                             const crypto::RandomSource& host_challenge = crypto::system_random());
 
     /// As open(), with the card's static keys given directly (already diversified, or a card
     /// without diversification such as the published GP test vectors).
     static Scp03Session open_with_static_keys(transport::CardChannel& card, const Scp03Keys& static_keys,
                                               std::uint8_t security_level = scp03_level::all,
-                                              const RandomSource& host_challenge = system_random());
+                                              const crypto::RandomSource& host_challenge = crypto::system_random());
 
     Scp03Session(Scp03Session&&) noexcept = default;
     Scp03Session& operator=(Scp03Session&&) noexcept = default;
@@ -110,7 +110,7 @@ public:
 private:
     Scp03Session() = default;
     static Scp03Session open_impl(transport::CardChannel& card, const Scp03Keys& keys, bool diversify,
-                                  std::uint8_t security_level, const RandomSource& host_challenge);
+                                  std::uint8_t security_level, const crypto::RandomSource& host_challenge);
     apdu::CommandApdu wrap(const apdu::CommandApdu& plain);
     apdu::ResponseApdu unwrap(const apdu::ResponseApdu& response);
     apdu::ResponseApdu exchange(const apdu::CommandApdu& block);

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "docketcard/record/record.hpp"
-#include "docketcard/sm/random.hpp"
+#include "docketcard/crypto/random.hpp"
 #include "docketcard/transport/channel.hpp"
 #include "docketcard/transport/trace.hpp"
 #include "docketcard/util/bytes.hpp"
@@ -74,9 +74,9 @@ struct Options {
     /// supported) or whose EF.SOD lists no DG15 (no Active Authentication).
     bool require_docket_card = false;
     /// RND.IFD and K.IFD of BAC (Part 11 9.7.4) and the Active Authentication challenge (Part 11
-    /// 6.1), asked in that order; sm::system_random() when empty. Tests inject fixed bytes to
+    /// 6.1), asked in that order; crypto::system_random() when empty. Tests inject fixed bytes to
     /// replay the Part 11 Appendix D exchange.
-    sm::RandomSource random;
+    crypto::RandomSource random;
     /// The time at which certificate validity is judged; the current time when unset.
     std::optional<std::time_t> now;
     /// When set, every command sent inside the BAC session is also traced above secure messaging

@@ -1,4 +1,4 @@
-#include "docketcard/sm/active_auth.hpp"
+#include "docketcard/auth/active_auth.hpp"
 
 #include <fmt/core.h>
 
@@ -6,7 +6,7 @@
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
 
-namespace docketcard::sm {
+namespace docketcard::auth {
 
 ActiveAuthResult verify_active_authentication(transport::CardChannel& sm, ByteView dg15, ByteView challenge) {
     if (challenge.size() != 8) {
@@ -38,10 +38,10 @@ ActiveAuthResult verify_active_authentication(transport::CardChannel& sm, ByteVi
     return result;
 }
 
-ActiveAuthResult verify_active_authentication(transport::CardChannel& sm, ByteView dg15, const RandomSource& random) {
+ActiveAuthResult verify_active_authentication(transport::CardChannel& sm, ByteView dg15, const crypto::RandomSource& random) {
     Bytes challenge(8);
     random(challenge);
     return verify_active_authentication(sm, dg15, challenge);
 }
 
-}  // namespace docketcard::sm
+}  // namespace docketcard::auth

@@ -1,4 +1,4 @@
-#include "docketcard/sm/read.hpp"
+#include "docketcard/iso7816/files.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -8,7 +8,7 @@
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
 
-namespace docketcard::sm {
+namespace docketcard::iso7816 {
 
 using apdu::CommandApdu;
 
@@ -135,4 +135,4 @@ Bytes read_ef(transport::CardChannel& card, std::uint16_t fid) {
     return content;
 }
 
-}  // namespace docketcard::sm
+}  // namespace docketcard::iso7816

@@ -11,7 +11,7 @@
 #include "docketcard/transport/channel.hpp"
 #include "docketcard/util/bytes.hpp"
 
-namespace docketcard::sm {
+namespace docketcard::iso7816 {
 
 /// Largest READ BINARY Le used on `caps`: at most 0xDF without extended length (the common
 /// inspection-system limit, which fits 3DES secure messaging in short APDUs), otherwise the
@@ -29,4 +29,4 @@ std::size_t read_chunk_size(const transport::Capabilities& caps) noexcept;
 /// header or a response longer than asked.
 Bytes read_ef(transport::CardChannel& card, std::uint16_t fid);
 
-}  // namespace docketcard::sm
+}  // namespace docketcard::iso7816

@@ -1,4 +1,4 @@
-#include "docketcard/sm/keys.hpp"
+#include "docketcard/sm/scp03_keys.hpp"
 
 #include <fstream>
 #include <iterator>

@@ -1,10 +1,10 @@
-#include "random.hpp"
+#include "card_random.hpp"
 
 #include "docketcard/crypto/crypto.hpp"
 
 namespace docketcard::applet::detail {
 
-SecureBytes RandomSource::bytes(std::size_t n) {
+SecureBytes CardRandom::bytes(std::size_t n) {
     SecureBytes out;
     out.reserve(n);
     while (out.size() < n && !queued_.empty()) {

@@ -6,11 +6,11 @@
 
 #include <string>
 
-#include "docketcard/sm/random.hpp"
+#include "docketcard/crypto/random.hpp"
 #include "docketcard/transport/channel.hpp"
 #include "docketcard/util/bytes.hpp"
 
-namespace docketcard::sm {
+namespace docketcard::auth {
 
 /// Outcome of one Active Authentication.
 struct ActiveAuthResult {
@@ -31,6 +31,6 @@ ActiveAuthResult verify_active_authentication(transport::CardChannel& sm, ByteVi
 
 /// As above with a fresh random 8-byte challenge.
 ActiveAuthResult verify_active_authentication(transport::CardChannel& sm, ByteView dg15,
-                                              const RandomSource& random = system_random());
+                                              const crypto::RandomSource& random = crypto::system_random());
 
-}  // namespace docketcard::sm
+}  // namespace docketcard::auth

@@ -12,9 +12,9 @@ namespace docketcard::applet::detail {
 
 /// Random bytes for the card. With a seed, block i of the output is SHA-256(seed (8 bytes BE) ||
 /// i (8 bytes BE)), i from 0: reproducible, for tests only.
-class RandomSource {
+class CardRandom {
 public:
-    explicit RandomSource(std::optional<std::uint64_t> seed) : seed_(seed) {}
+    explicit CardRandom(std::optional<std::uint64_t> seed) : seed_(seed) {}
     /// `n` bytes: first from the queue, then from the generator.
     SecureBytes bytes(std::size_t n);
     /// Queues exact bytes to be returned before any generated ones.

@@ -1,4 +1,4 @@
-#include "docketcard/sm/random.hpp"
+#include "docketcard/crypto/random.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -6,7 +6,7 @@
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/util/error.hpp"
 
-namespace docketcard::sm {
+namespace docketcard::crypto {
 
 RandomSource system_random() {
     return [](std::span<std::uint8_t> out) { crypto::random_bytes(out); };
@@ -27,4 +27,4 @@ RandomSource sequence_random(Bytes bytes) {
     };
 }
 
-}  // namespace docketcard::sm
+}  // namespace docketcard::crypto

@@ -10,7 +10,7 @@
 
 #include "docketcard/util/bytes.hpp"
 
-namespace docketcard::sm {
+namespace docketcard::crypto {
 
 /// Fills the given buffer with random bytes. Called once per value, in protocol order.
 using RandomSource = std::function<void(std::span<std::uint8_t>)>;
@@ -22,4 +22,4 @@ RandomSource system_random();
 /// Error(Internal) when asked for more than it holds.
 RandomSource sequence_random(Bytes bytes);
 
-}  // namespace docketcard::sm
+}  // namespace docketcard::crypto
