@@ -5,7 +5,7 @@
 // Typical use (verify side):
 //
 //     auto sm = sm::establish_bac(card, td1.bac_information());   // throws CardError on a wrong MRZ
-//     Bytes com = iso7816::read_ef(sm, 0x011E);                          // plain APDUs, protected on the wire
+//     Bytes com = iso7816::read_ef(sm, 0x011E);                     // plain APDUs, protected on the wire
 #pragma once
 
 #include <string_view>
