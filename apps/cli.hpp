@@ -64,6 +64,15 @@ void print_json(const nlohmann::json& doc);
 /// letters A-Z, the first A, C or I. A bad value is a usage error (exit 2) saying what is accepted.
 CLI::Validator document_code_validator();
 
+/// --reader NAME for a command that talks to one card: a PC/SC name, a unique part of a name, an
+/// index, serial:VALUE or sim:PATH (docs/cli.md, "Reader names"). Required unless set in the
+/// config file.
+CLI::Option* add_reader_option(CLI::App& sub, std::string& reader);
+
+/// --wait [SECONDS] (30 when given without a number): wait for a card in the reader before
+/// running, instead of failing at once on an empty reader.
+CLI::Option* add_wait_option(CLI::App& sub, std::optional<int>& wait_seconds);
+
 /// A connection to the card of the reader named on the command line.
 struct CardConnection {
     std::unique_ptr<transport::CardChannel> channel;   ///< traced at wire level with -v
@@ -72,10 +81,13 @@ struct CardConnection {
     std::optional<transport::TraceOptions> plain_trace;
 };
 
-/// Opens the reader (PC/SC name, substring, index, or sim:PATH) and connects to its card. With -v
-/// every APDU is traced on stderr, secrets redacted (docs/cli.md).
-CardConnection connect_card(const std::string& reader_name, const transport::ConnectOptions& connect,
-                            const GlobalOptions& globals);
+/// Opens the reader (PC/SC name, substring, index, serial:VALUE or sim:PATH) and connects to its
+/// card. With `wait_seconds`, an empty reader is first waited on (Reader::wait_for_card, the wait
+/// `issue` uses; "waiting for a card in 'X' (30 s)" on stderr unless --json) and still empty after
+/// that time is Error(Communication). With -v every connection attempt and APDU is traced on
+/// stderr, secrets redacted (docs/cli.md).
+CardConnection connect_card(const std::string& reader_name, transport::ConnectOptions connect,
+                            const GlobalOptions& globals, std::optional<int> wait_seconds = std::nullopt);
 
 }  // namespace docketcard::app
 

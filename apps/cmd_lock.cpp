@@ -21,6 +21,7 @@ namespace {
 
 struct LockOptions {
     std::string reader;
+    std::optional<int> wait;   ///< --wait SECONDS
     std::string keys_dir;
     bool yes = false;
 };
@@ -42,7 +43,7 @@ int run_lock(const LockOptions& o, const GlobalOptions& g) {
     const auto keys = perso::IssuerKeys::load(o.keys_dir);
     transport::ConnectOptions connect;
     connect.exclusive = true;
-    std::unique_ptr<transport::CardChannel> channel = connect_card(o.reader, connect, g).channel;
+    std::unique_ptr<transport::CardChannel> channel = connect_card(o.reader, connect, g, o.wait).channel;
     const auto info = perso::read_card_info(*channel);
     const std::string serial = info.serial_hex.value_or("(serial not shown)");
     if (!o.yes && info.state == perso::CardState::Personalized && !confirm(serial)) {
@@ -62,8 +63,8 @@ int run_lock(const LockOptions& o, const GlobalOptions& g) {
 void register_lock(CLI::App& app, GlobalOptions& globals, Action& run) {
     auto options = std::make_shared<LockOptions>();
     CLI::App* sub = app.add_subcommand("lock", "Lock a completely personalized card (irreversible)");
-    sub->add_option("--reader", options->reader, "Reader: PC/SC name, unique part of a name, index, or sim:PATH")
-        ->required();
+    add_reader_option(*sub, options->reader);
+    add_wait_option(*sub, options->wait);
     sub->add_option("--keys", options->keys_dir, "Keys folder with scp03-master.txt")
         ->required()
         ->check(CLI::ExistingDirectory);

@@ -26,6 +26,7 @@ struct ReadersOptions {
 nlohmann::json reader_json(std::size_t index, const transport::ReaderState& r) {
     return {{"index", index},
             {"name", r.name},
+            {"identity", r.identity.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.identity)},
             {"card_present", r.card_present},
             {"in_use", r.in_use},
             {"atr", r.card_present && !r.atr.empty() ? nlohmann::json(to_hex(r.atr)) : nlohmann::json(nullptr)}};
@@ -33,6 +34,7 @@ nlohmann::json reader_json(std::size_t index, const transport::ReaderState& r) {
 
 std::string reader_line(std::size_t index, const transport::ReaderState& r) {
     std::string line = fmt::format("{}: {}  ", index, r.name);
+    if (!r.identity.empty()) line += fmt::format("[serial:{}]  ", r.identity);
     if (!r.card_present) return line + "no card";
     line += "card present";
     if (r.in_use) line += " (in use by another program)";

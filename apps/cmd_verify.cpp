@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 
 struct VerifyOptions {
     std::string reader;
+    std::optional<int> wait;   ///< --wait SECONDS
     std::string csca;
     std::string record_file;
     std::string document_number;
@@ -104,7 +105,7 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
 
     transport::ConnectOptions connect;
     connect.create_missing = false;   // a read-only check never makes a blank card
-    CardConnection card = connect_card(o.reader, connect, g);
+    CardConnection card = connect_card(o.reader, connect, g, o.wait);
     std::unique_ptr<transport::CardChannel>& channel = card.channel;
     if (card.plain_trace) options.plain_trace = card.plain_trace;
 
@@ -160,7 +161,8 @@ void register_verify(CLI::App& app, GlobalOptions& globals, Action& run) {
     CLI::App* sub = app.add_subcommand(
         "verify", "Verify a personalized card: BAC, EF.SOD signature and CSCA chain, data group hashes, Active "
                   "Authentication, locked state and (with --record) every field against the holder record");
-    sub->add_option("--reader", o->reader, "Reader: PC/SC name, unique part of a name, index, or sim:PATH")->required();
+    add_reader_option(*sub, o->reader);
+    add_wait_option(*sub, o->wait);
     sub->add_option("--csca", o->csca, "CSCA certificate (PEM or DER), the trust anchor")->required();
     sub->add_option("--record", o->record_file, "Holder record file (.json, .jsonl or .csv): BAC key and expected data");
     sub->add_option("--document-number", o->document_number,

@@ -25,6 +25,7 @@ namespace {
 
 struct WriteOptions {
     std::string reader;
+    std::optional<int> wait;   ///< --wait SECONDS
     std::string record_file;
     std::string keys_dir;
     std::string document_number;
@@ -106,7 +107,7 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
 
     transport::ConnectOptions connect;
     connect.exclusive = true;
-    CardConnection card = connect_card(o.reader, connect, g);
+    CardConnection card = connect_card(o.reader, connect, g, o.wait);
     std::unique_ptr<transport::CardChannel>& channel = card.channel;
     if (card.plain_trace) options.trace_plain = card.plain_trace;
     perso::WriteResult result;
@@ -152,8 +153,8 @@ void register_write(CLI::App& app, GlobalOptions& globals, Action& run) {
     auto options = std::make_shared<WriteOptions>();
     CLI::App* sub = app.add_subcommand(
         "write", "Personalize a card for one holder (or finish a card left incomplete for the same holder)");
-    sub->add_option("--reader", options->reader, "Reader: PC/SC name, unique part of a name, index, or sim:PATH")
-        ->required();
+    add_reader_option(*sub, options->reader);
+    add_wait_option(*sub, options->wait);
     sub->add_option("--record", options->record_file, "Holder record file (.json, .jsonl or .csv)")
         ->required()
         ->check(CLI::ExistingFile);

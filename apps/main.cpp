@@ -65,17 +65,51 @@ CLI::Validator document_code_validator() {
         "CODE");
 }
 
-CardConnection connect_card(const std::string& reader_name, const transport::ConnectOptions& connect,
-                            const GlobalOptions& globals) {
+CLI::Option* add_reader_option(CLI::App& sub, std::string& reader) {
+    return sub.add_option("--reader", reader,
+                          "Reader: PC/SC name, unique part of a name, index, serial:VALUE (the identity `readers` "
+                          "shows) or sim:PATH (an emulated card file)")
+        ->type_name("NAME")
+        ->required();
+}
+
+CLI::Option* add_wait_option(CLI::App& sub, std::optional<int>& wait_seconds) {
+    return sub.add_option("--wait", wait_seconds,
+                          "Wait up to SECONDS (30 when no number is given) for a card in the reader; without "
+                          "--wait an empty reader is exit 4 at once")
+        ->expected(0, 1)
+        ->default_str("30")
+        ->type_name("[SECONDS]")
+        ->check(CLI::Range(1, 86400));
+}
+
+CardConnection connect_card(const std::string& reader_name, transport::ConnectOptions connect,
+                            const GlobalOptions& globals, std::optional<int> wait_seconds) {
     auto reader = transport::open_reader(transport::parse_reader(reader_name));
+    const auto clock = [start = std::chrono::steady_clock::now()] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    };
+    if (globals.verbosity >= 1) {
+        connect.trace = [clock, sink = transport::stderr_trace_sink()](const std::string& line) {
+            sink(fmt::format("[{:>6} ms] {}", clock().count(), line));
+        };
+    }
+    if (wait_seconds && reader->wait_for_card(std::chrono::milliseconds(0)) != transport::WaitResult::Ready) {
+        if (!globals.json) fmt::print(stderr, "docketcard: waiting for a card in '{}' ({} s)\n", reader->name(), *wait_seconds);
+        const auto r = reader->wait_for_card(std::chrono::seconds(*wait_seconds));
+        if (r != transport::WaitResult::Ready) {
+            throw Error(ErrorKind::Communication,
+                        fmt::format("no card in reader '{}' after {} s (--wait {}). Put a card on the reader and run "
+                                    "the command again.",
+                                    reader->name(), *wait_seconds, *wait_seconds));
+        }
+    }
     CardConnection c{reader->connect(connect), std::nullopt};
     if (globals.verbosity >= 1) {
         transport::TraceOptions trace;
         trace.level = transport::TraceLevel::Wire;
         trace.sink = transport::stderr_trace_sink();
-        trace.clock = [start = std::chrono::steady_clock::now()] {
-            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-        };
+        trace.clock = clock;
         c.channel = std::make_unique<transport::TracingChannel>(std::move(c.channel), trace);
         if (globals.verbosity >= 2) {
             trace.level = transport::TraceLevel::Plain;

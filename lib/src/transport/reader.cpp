@@ -45,11 +45,27 @@ ReaderSpec parse_reader(std::string_view text) {
     return spec;
 }
 
-std::string select_reader(const std::vector<std::string>& readers, std::string_view choice) {
+std::string select_reader(const std::vector<std::string>& readers, std::string_view choice,
+                          const std::vector<std::string>& identities) {
     if (readers.empty()) {
         throw Error(ErrorKind::Communication,
                     "no PC/SC reader is connected. Plug in a reader (or start vpcd with docketcard-sim), or use a "
                     "sim:PATH reader, which needs no PC/SC service.");
+    }
+    if (choice.substr(0, 7) == "serial:") {
+        const std::string_view wanted = choice.substr(7);
+        if (wanted.empty()) {
+            throw Error(ErrorKind::Usage, "reader 'serial:' names no identity: write serial:VALUE, VALUE as "
+                                          "`docketcard readers` shows it");
+        }
+        std::string table;
+        for (std::size_t i = 0; i < readers.size(); ++i) {
+            const std::string id = i < identities.size() ? identities[i] : std::string();
+            if (id == wanted) return readers[i];
+            table += fmt::format("\n  {}: {}  {}", i, readers[i], id.empty() ? "(no identity)" : "serial:" + id);
+        }
+        throw Error(ErrorKind::Communication,
+                    fmt::format("no PC/SC reader has the identity '{}'; the readers are:{}", wanted, table));
     }
     if (choice.empty()) {
         if (readers.size() == 1) return readers.front();

@@ -28,7 +28,7 @@ TEST_CASE("card removed, sharing violation, timeout, reader unavailable are Comm
         {SCARD_E_READER_UNAVAILABLE, "SCARD_E_READER_UNAVAILABLE (the reader is unavailable (unplugged or failed))"},
         {SCARD_E_NO_READERS_AVAILABLE, "SCARD_E_NO_READERS_AVAILABLE (no reader is connected)"},
         {SCARD_E_NO_SMARTCARD, "SCARD_E_NO_SMARTCARD (there is no card in the reader)"},
-        {SCARD_W_RESET_CARD, "SCARD_W_RESET_CARD (another program reset the card"},
+        {SCARD_W_RESET_CARD, "SCARD_W_RESET_CARD (the card was removed or reset"},
     };
     for (const auto& c : cases) {
         const Error e = pcsc_error("sending SELECT", c.code);

@@ -2,6 +2,7 @@
 // holds it. A reader is named on the command line (docs/cli.md, "Reader names"):
 //
 //   "Virtual PCD 00 00"   a PC/SC reader by exact name, unique substring or index ("0", "1", ...)
+//   "serial:VALUE"        the PC/SC reader whose identity (ReaderState::identity) is VALUE
 //   ""                    the only PC/SC reader (an error when there are none or several)
 //   "sim:PATH"            the in-process emulated card stored in PATH (a new blank card when missing,
 //                         unless ConnectOptions::create_missing is false); its folder must exist
@@ -14,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,10 +40,13 @@ struct ReaderSpec {
 ReaderSpec parse_reader(std::string_view text);
 
 /// Chooses one PC/SC reader name from `readers` (in PC/SC list order) for `choice`: an exact
-/// name first, then a decimal index, then a unique substring. Throws Error(Communication) when
-/// there is no reader or no reader matches, and Error(Usage) when the choice is ambiguous (or empty
-/// while several readers exist); both messages list the readers with their indexes.
-std::string select_reader(const std::vector<std::string>& readers, std::string_view choice);
+/// name first, then a decimal index, then a unique substring. "serial:VALUE" instead matches
+/// VALUE exactly against `identities` (same order as `readers`; empty entries have none).
+/// Throws Error(Communication) when there is no reader or no reader matches, and Error(Usage)
+/// when the choice is ambiguous (or empty while several readers exist); both messages list the
+/// readers with their indexes (and identities for serial:).
+std::string select_reader(const std::vector<std::string>& readers, std::string_view choice,
+                          const std::vector<std::string>& identities = {});
 
 /// One reader as listed.
 struct ReaderState {
@@ -49,6 +54,11 @@ struct ReaderState {
     bool card_present = false;
     bool in_use = false;    ///< another program holds the card exclusively (PC/SC SCARD_STATE_EXCLUSIVE)
     Bytes atr;              ///< empty when no card (or unknown)
+    /// The reader's stable identity, for --reader serial:VALUE: its serial number
+    /// (SCARD_ATTR_VENDOR_IFD_SERIAL_NO) when the driver gives one, else "usb:" and the USB port
+    /// path of the device ("usb:1-1.2", from SCARD_ATTR_CHANNEL_ID and sysfs); empty when neither
+    /// is known (vpcd, sim:, a reader another program holds exclusively).
+    std::string identity;
 };
 
 /// The outcome of a wait.
@@ -65,6 +75,13 @@ struct ConnectOptions {
     /// verify): a missing card file is Error(Communication, "no card: ..."), and sim:DIR/ is
     /// Error(Usage), since it only ever holds a new blank card.
     bool create_missing = true;
+    /// PC/SC: how long connect() keeps trying while the reader answers as it does just after a
+    /// card was inserted or swapped (SCARD_E_NO_SMARTCARD, SCARD_W_UNPOWERED_CARD,
+    /// SCARD_W_RESET_CARD, SCARD_W_REMOVED_CARD), one attempt every 100 ms. Only the connection
+    /// is tried again, never a command.
+    std::chrono::milliseconds settle_time{2000};
+    /// Receives one line per connection attempt that failed (for the -v trace); may be empty.
+    std::function<void(const std::string&)> trace;
 };
 
 /// A card reader (PC/SC or sim:).
