@@ -425,7 +425,10 @@ void ReaderMonitor::cancel() { impl_->ctx.api().cancel(impl_->ctx.get()); }
 
 std::optional<std::vector<ReaderEvent>> ReaderMonitor::wait(std::optional<std::chrono::milliseconds> timeout) {
     Impl& m = *impl_;
-    const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+    // A plain time point and a flag rather than an optional: GCC 12 warns (-Wmaybe-uninitialized)
+    // on reading an optional time point engaged on one branch only.
+    const bool has_deadline = timeout.has_value();
+    const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::milliseconds(0));
     while (true) {
         std::vector<SCARD_READERSTATE> states(m.names.size() + 1);
         for (std::size_t i = 0; i < m.names.size(); ++i) {
@@ -438,8 +441,8 @@ std::optional<std::vector<ReaderEvent>> ReaderMonitor::wait(std::optional<std::c
         states.back().dwCurrentState = m.pnp_state;
 
         std::optional<std::chrono::milliseconds> left;
-        if (deadline) {
-            left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+        if (has_deadline) {
+            left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (left->count() < 0) left = std::chrono::milliseconds(0);
         }
         const LONG rv = m.ctx.api().get_status_change(m.ctx.get(), to_dword(left), states.data(), static_cast<DWORD>(states.size()));
@@ -487,7 +490,7 @@ std::optional<std::vector<ReaderEvent>> ReaderMonitor::wait(std::optional<std::c
         m.pnp_state = (!list_changed && (pnp_event & 0xFFFF0000)) ? (pnp_event & 0xFFFF0000)
                                                                   : static_cast<DWORD>(now.size() << 16);
         if (!events.empty()) return events;
-        if (deadline && std::chrono::steady_clock::now() >= *deadline) return events;
+        if (has_deadline && std::chrono::steady_clock::now() >= deadline) return events;
     }
 }
 
