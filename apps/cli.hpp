@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -37,6 +38,19 @@ inline constexpr int interrupted = 130;
 }  // namespace exit_code
 
 int exit_code_for(ErrorKind kind) noexcept;
+
+/// One exit code of a command's help footer: the code and, optionally, what it means for that
+/// command (the general meaning comes from the one table, exit_code_meaning()).
+struct ExitNote {
+    int code;
+    std::string detail = {};
+};
+
+/// The general meaning of an exit code, from the one table that docs/cli.md documents.
+const char* exit_code_meaning(int code) noexcept;
+
+/// "Exit codes:" and one line per code, built from the one table.
+std::string exit_codes_footer(const std::vector<ExitNote>& codes);
 
 /// Options every subcommand shares.
 struct GlobalOptions {

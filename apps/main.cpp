@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "cli.hpp"
+#include "config.hpp"
 #include "docketcard/transport/reader.hpp"
 #include "docketcard/transport/trace.hpp"
 
@@ -41,6 +42,31 @@ int exit_code_for(ErrorKind kind) noexcept {
         case ErrorKind::Internal: return exit_code::internal;
     }
     return exit_code::internal;
+}
+
+const char* exit_code_meaning(int code) noexcept {
+    switch (code) {
+        case exit_code::ok: return "success";
+        case exit_code::usage: return "usage error (bad option, value or config file setting)";
+        case exit_code::invalid_input: return "invalid input (record, keys, certificate, path)";
+        case exit_code::communication: return "reader or communication error (no card, card removed, no pcscd)";
+        case exit_code::card_refused: return "the card refused a command or authentication failed";
+        case exit_code::verification_failed: return "verification failed";
+        case exit_code::wrong_card_state: return "wrong card (state, or not a Secure Docket Card)";
+        case exit_code::journal: return "journal busy, locked or corrupt";
+        case exit_code::batch_incomplete: return "batch incomplete";
+        case exit_code::internal: return "internal error (a bug: please report it)";
+        case exit_code::interrupted: return "interrupted or not confirmed";
+    }
+    return "unknown";
+}
+
+std::string exit_codes_footer(const std::vector<ExitNote>& codes) {
+    std::string out = "Exit codes (docs/cli.md):";
+    for (const auto& c : codes) {
+        out += fmt::format("\n  {:>3}  {}{}", c.code, exit_code_meaning(c.code), c.detail.empty() ? "" : ": " + c.detail);
+    }
+    return out;
 }
 
 void add_common_flags(CLI::App& sub, GlobalOptions& globals) {
@@ -137,13 +163,27 @@ int run(int argc, char** argv) {
     CLI::App app{"docketcard: personalize, lock and verify Secure Docket Card chips (ICAO Doc 9303 LDS)"};
     app.set_version_flag("--version", std::string("docketcard ") + DOCKETCARD_VERSION);
     app.require_subcommand(1);
-    app.footer("Exit codes: 0 ok, 2 usage, 3 invalid input, 4 reader/communication, 5 card refused or "
-               "authentication failed, 6 verification failed, 7 wrong card state, 8 journal, "
-               "9 batch incomplete, 70 internal error. See docs/cli.md.");
+    app.footer(exit_codes_footer({{exit_code::ok},
+                                  {exit_code::usage},
+                                  {exit_code::invalid_input},
+                                  {exit_code::communication},
+                                  {exit_code::card_refused},
+                                  {exit_code::verification_failed},
+                                  {exit_code::wrong_card_state},
+                                  {exit_code::journal},
+                                  {exit_code::batch_incomplete},
+                                  {exit_code::internal},
+                                  {exit_code::interrupted}}));
+    app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+        std::string sub = failed != nullptr && failed->get_parent() != nullptr ? " " + failed->get_name() : "";
+        return fmt::format("docketcard: error: {}\nRun 'docketcard{} --help' for the options.\n",
+                           locate_config_error(e.what()), sub);
+    });
 
     GlobalOptions globals;
     Action action;
     for (Registrar r : registrars()) r(app, globals, action);
+    setup_config(app, argv, argc);
 
     try {
         app.parse(argc, argv);
