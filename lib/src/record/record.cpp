@@ -403,11 +403,14 @@ private:
         }
     }
 
-    // A string member; reports a missing required member or a wrong type.
+    // A string member; reports a missing required member or a wrong type. An optional member
+    // given as "" is absent, as an empty CSV cell is (case-management exports write "" for
+    // unknown values); a required one given as "" is returned for its check to refuse.
     std::optional<std::string> text(const json& obj, const char* key, bool required,
                                     const char* accepted, const std::string& prefix = "") {
         const std::string field = prefix + key;
-        if (!obj.contains(key) || obj[key].is_null()) {
+        if (!obj.contains(key) || obj[key].is_null() ||
+            (!required && obj[key].is_string() && obj[key].get_ref<const std::string&>().empty())) {
             if (required) add(field, fmt::format("missing; expected {}", accepted));
             return std::nullopt;
         }

@@ -441,3 +441,25 @@ TEST_CASE("CSV records: columns, docket.* fields, conditions separated by |", "[
         CHECK_THROWS_AS(parse_records("a,,b\r\n", RecordFormat::Csv, "t.csv", kSamples, opts()), Error);
     }
 }
+
+TEST_CASE("an optional JSON field given as the empty string is the same as an absent one", "[record]") {
+    const json absent = valid_record();
+    json empty = valid_record();
+    for (const char* key : {"place_of_birth", "issuing_state", "document_code", "given_names"}) empty[key] = "";
+    const auto a = load_jsonl(absent.dump());
+    const auto e = load_jsonl(empty.dump());
+    REQUIRE(a.ok());
+    REQUIRE(e.ok());
+    const auto& ha = a.records.at(0);
+    const auto& he = e.records.at(0);
+    CHECK(he.place_of_birth == std::nullopt);
+    CHECK(he.place_of_birth == ha.place_of_birth);
+    CHECK(he.issuing_state == "USA");
+    CHECK(he.issuing_state == ha.issuing_state);
+    CHECK(he.document_code == ha.document_code);
+    CHECK(he.given_names.empty());
+
+    json mandatory = valid_record();
+    mandatory["surname"] = "";
+    CHECK(problems_of(mandatory) == single("t.jsonl:1: surname: \"\" has no letters; expected a name in Latin letters"));
+}
