@@ -21,6 +21,7 @@
 
 #include "cli.hpp"
 #include "docketcard/crypto/crypto.hpp"
+#include "docketcard/keys/key_set.hpp"
 #include "docketcard/lds/lds.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/pki/sod.hpp"
@@ -151,7 +152,7 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
                     fmt::format("keys folder {} does not exist or is not a folder; it must hold "
                                 "document-signer.pem and document-signer.key{}",
                                 o.keys_dir, o.plan ? " (and scp03-master.txt for --plan)" : ""));
-    const auto signer = pki::load_document_signer(o.keys_dir);
+    const auto signer = keys::load_key_set(o.keys_dir, {.document_signer = true, .scp03 = false}).document_signer;
     lds::EncodeOptions lds_options;
     lds_options.issuing_authority = o.issuing_authority;
     if (!o.aa_public_key.empty()) {

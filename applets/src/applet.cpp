@@ -409,6 +409,10 @@ Response DocketApplet::initialize_update(const CommandApdu& c, PersistentState& 
                                                  concat({counter3(st.sequence_counter), ByteView(kAid)}));
         s.card_challenge.assign(cc.begin(), cc.end());
     }
+    // GP Amendment D 6.2.1 session keys. The host derives them in its own code
+    // (lib/src/sm/scp03.cpp, Scp03Session::open_impl); this card side stays independent on
+    // purpose (an emulated card that shared the host's code would share its mistakes). Both are
+    // pinned to one vector table in tests/unit/sm/test_scp03_both_sides.cpp.
     const Bytes context = concat({s.host_challenge, s.card_challenge});
     const auto bits = static_cast<std::uint16_t>(st.k_enc.size() * 8);
     s.s_enc = crypto::scp03_kdf(view(st.k_enc), crypto::scp03_constant::s_enc, bits, context);

@@ -297,6 +297,39 @@ Bytes EcPrivateKey::sign_sha256_der(ByteView message) const {
     return sig;
 }
 
+Bytes EcPrivateKey::sign_digest_der(ByteView digest) const {
+    Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new(static_cast<EVP_PKEY*>(pkey_), nullptr));
+    if (!ctx) fail("EVP_PKEY_CTX_new");
+    check(EVP_PKEY_sign_init(ctx.get()), "sign init");
+    std::size_t len = 0;
+    check(EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()), "sign size");
+    Bytes sig(len);
+    check(EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size()), "sign");
+    sig.resize(len);
+    return sig;
+}
+
+Bytes ecdsa_plain_to_der(ByteView plain) {
+    if (plain.empty() || plain.size() % 2 != 0 || plain.size() > 132) {
+        throw ParseError(fmt::format("an ECDSA signature r || s of {} bytes (expected an even size, at most 132)", plain.size()));
+    }
+    const std::size_t field = plain.size() / 2;
+    Ptr<ECDSA_SIG> sig(ECDSA_SIG_new());
+    BIGNUM* r = BN_bin2bn(plain.data(), static_cast<int>(field), nullptr);
+    BIGNUM* s = BN_bin2bn(plain.data() + field, static_cast<int>(field), nullptr);
+    if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+        BN_free(r);
+        BN_free(s);
+        fail("ECDSA_SIG_set0");
+    }
+    unsigned char* der = nullptr;
+    const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
+    if (der_len <= 0) fail("i2d_ECDSA_SIG");
+    Bytes out(der, der + der_len);
+    OPENSSL_free(der);
+    return out;
+}
+
 Bytes EcPrivateKey::sign_sha256_plain(ByteView message) const {
     const Bytes der = sign_sha256_der(message);
     const unsigned char* p = der.data();

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "docketcard/keys/key_set.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
@@ -96,7 +97,8 @@ IssuerKeys IssuerKeys::load(const std::filesystem::path& dir) {
     if (!std::filesystem::is_directory(dir)) {
         throw Error(ErrorKind::InvalidInput, fmt::format("keys folder {} does not exist or is not a folder", dir.string()));
     }
-    auto impl = std::make_unique<Impl>(Impl{dir, sm::load_scp03_master_keys(dir), pki::load_document_signer(dir)});
+    keys::KeySet set = keys::load_key_set(dir);
+    auto impl = std::make_unique<Impl>(Impl{dir, std::move(set.scp03), std::move(set.document_signer)});
     return IssuerKeys(std::move(impl));
 }
 
@@ -128,7 +130,7 @@ void lock_card(transport::CardChannel& card, const IssuerKeys& keys) {
                         "the card is not completely personalized (state PERSONALIZING): run write first");
     }
     {
-        auto session = sm::Scp03Session::open(card, keys.impl().scp03, detail::kSecurityLevel);
+        auto session = sm::Scp03Session::open(card, *keys.impl().scp03, detail::kSecurityLevel);
         detail::expect_ok(session.transmit(detail::lock()), "LOCK (80 DA DE AD)");
     }
     const CardInfo after = read_card_info(card);

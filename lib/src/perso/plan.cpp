@@ -88,8 +88,8 @@ private:
             case StepKind::OpenSecureChannel:
                 comment(fmt::format("INITIALIZE UPDATE, key set KVN {:02X}: the card answers its serial (KDD), "
                                     "challenge and cryptogram",
-                                    keys_.impl().scp03.kvn));
-                line(fmt::format("80 50 {:02X} 00 08 <host challenge> 00", keys_.impl().scp03.kvn));
+                                    keys_.impl().scp03->kvn()));
+                line(fmt::format("80 50 {:02X} 00 08 <host challenge> 00", keys_.impl().scp03->kvn()));
                 comment(fmt::format("EXTERNAL AUTHENTICATE, security level {:02X} (never retried)", kSecurityLevel));
                 line(fmt::format("84 82 {:02X} 00 10 <host cryptogram> <C-MAC>", kSecurityLevel));
                 break;

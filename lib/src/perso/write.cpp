@@ -131,7 +131,7 @@ WriteResult Writer::execute() {
             }
             case StepKind::OpenSecureChannel: {
                 progress("opening secure channel");
-                session_.emplace(sm::Scp03Session::open(counter_, keys_.impl().scp03, kSecurityLevel));
+                session_.emplace(sm::Scp03Session::open(counter_, *keys_.impl().scp03, kSecurityLevel));
                 scp_ = &*session_;
                 if (options_.trace_plain) {
                     plain_trace_ = std::make_unique<transport::TracingChannel>(*session_, *options_.trace_plain);

@@ -153,6 +153,17 @@ std::string certificate_subject(ByteView der) { return subject_of(x509_from_der(
 
 namespace {
 
+class FileSigner final : public DigestSigner {
+public:
+    FileSigner(crypto::EcPrivateKey key, std::string origin) : key_(std::move(key)), origin_(std::move(origin)) {}
+    Bytes sign_digest(ByteView digest) const override { return key_.sign_digest_der(digest); }
+    std::string origin() const override { return origin_; }
+
+private:
+    crypto::EcPrivateKey key_;
+    std::string origin_;
+};
+
 DocumentSigner make_signer(const std::string& certificate_pem, const std::string& key_pem,
                            const std::string& cert_origin, const std::string& key_origin) {
     Bytes der;
@@ -168,7 +179,17 @@ DocumentSigner make_signer(const std::string& certificate_pem, const std::string
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("{} does not hold the private key of {}", key_origin, cert_origin));
     }
-    return DocumentSigner{std::move(der), std::move(key), subject_of(cert.get())};
+    return DocumentSigner{std::move(der), file_signer(std::move(key), key_origin), subject_of(cert.get())};
+}
+
+bool verify_digest(X509* cert, ByteView digest, ByteView der_signature) {
+    EVP_PKEY* pub = X509_get0_pubkey(cert);
+    if (!pub) return false;
+    std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>> ctx(EVP_PKEY_CTX_new(pub, nullptr));
+    const bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+                    EVP_PKEY_verify(ctx.get(), der_signature.data(), der_signature.size(), digest.data(), digest.size()) == 1;
+    ERR_clear_error();
+    return ok;
 }
 
 }  // namespace
@@ -176,6 +197,26 @@ DocumentSigner make_signer(const std::string& certificate_pem, const std::string
 DocumentSigner document_signer_from_pem(const std::string& certificate_pem, const std::string& key_pem,
                                         const std::string& origin) {
     return make_signer(certificate_pem, key_pem, origin + " certificate", origin + " private key");
+}
+
+std::shared_ptr<const DigestSigner> file_signer(crypto::EcPrivateKey key, std::string origin) {
+    return std::make_shared<FileSigner>(std::move(key), std::move(origin));
+}
+
+DocumentSigner make_document_signer(ByteView certificate_der, std::shared_ptr<const DigestSigner> key,
+                                    const std::string& cert_origin) {
+    X509Ptr cert;
+    try {
+        cert = x509_from_der(certificate_der);
+    } catch (const ParseError&) {
+        throw Error(ErrorKind::InvalidInput, fmt::format("{}: not a well-formed DER X.509 certificate", cert_origin));
+    }
+    const Bytes probe = crypto::sha256(to_bytes("docketcard: does this key belong to the Document Signer certificate?"));
+    if (!verify_digest(cert.get(), probe, key->sign_digest(probe))) {
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("{} does not hold the private key of {}", key->origin(), cert_origin));
+    }
+    return DocumentSigner{Bytes(certificate_der.begin(), certificate_der.end()), std::move(key), subject_of(cert.get())};
 }
 
 DocumentSigner load_document_signer(const std::filesystem::path& dir) {
@@ -199,32 +240,83 @@ Bytes encode_lds_security_object(const std::map<int, Bytes>& data_groups) {
                               tlv::encode(0x30, hashes)});
 }
 
+namespace {
+
+// The SignerInfo's signedAttrs as signed (RFC 5652 5.4): the DER of the [0] IMPLICIT field with
+// its tag replaced by the SET OF tag 31. Found in the encoded ContentInfo:
+// 30 { 06, A0 { 30 SignedData { 02, 31, 30, [A0 certificates], [A1 crls], 31 { 30 SignerInfo
+// { 02, sid, 30 digestAlgorithm, A0 signedAttrs, ... } } } } }
+Bytes signed_attributes_der(ByteView content_info) {
+    const auto ci = tlv::parse_single(content_info, "ContentInfo");
+    tlv::Reader cr(ci.value, "ContentInfo");
+    cr.expect(0x06);
+    const auto explicit0 = cr.expect(0xA0);
+    const auto sd = tlv::parse_single(explicit0.value, "SignedData");
+    tlv::Reader sr(sd.value, "SignedData");
+    tlv::Object infos;
+    while (!sr.empty()) infos = sr.next();  // signerInfos is the last field
+    if (infos.tag != 0x31) throw Error(ErrorKind::Internal, "EF.SOD: the encoded SignedData ends without signerInfos");
+    tlv::Reader ir(infos.value, "signerInfos");
+    const auto info = ir.expect(0x30);
+    tlv::Reader fr(info.value, "SignerInfo");
+    fr.next();  // version
+    fr.next();  // sid
+    fr.next();  // digestAlgorithm
+    const auto attrs = fr.expect(0xA0);
+    Bytes out(attrs.raw.begin(), attrs.raw.end());
+    out[0] = 0x31;
+    return out;
+}
+
+Bytes encode_content_info(CMS_ContentInfo* cms) {
+    const int n = i2d_CMS_ContentInfo(cms, nullptr);
+    if (n <= 0) fail_internal("i2d_CMS_ContentInfo");
+    Bytes der(static_cast<std::size_t>(n));
+    unsigned char* p = der.data();
+    i2d_CMS_ContentInfo(cms, &p);
+    return der;
+}
+
+}  // namespace
+
 Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& signer, const SignOptions& options) {
     const Bytes lso = encode_lds_security_object(data_groups);
     auto cert = x509_from_der(signer.certificate_der);
-    auto* pkey = static_cast<EVP_PKEY*>(signer.key.evp_pkey());
     const unsigned flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
 
     CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
     if (!cms) fail_internal("CMS_sign");
     ObjPtr oid(OBJ_txt2obj(kLdsSecurityObjectOid, 1));
     if (!oid || CMS_set1_eContentType(cms.get(), oid.get()) != 1) fail_internal("CMS_set1_eContentType");
-    CMS_SignerInfo* si = CMS_add1_signer(cms.get(), cert.get(), pkey, EVP_sha256(), flags);
+    // The SignerInfo is added with the certificate's public key: OpenSSL never sees the private
+    // key, the signature comes from signer.key below.
+    CMS_SignerInfo* si = CMS_add1_signer(cms.get(), cert.get(), X509_get0_pubkey(cert.get()), EVP_sha256(), flags);
     if (!si) fail_internal("CMS_add1_signer");
-    if (options.signing_time) {
-        TimePtr t(ASN1_TIME_set(nullptr, *options.signing_time));
-        if (!t || CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t.get(), -1) != 1)
-            fail_internal("adding the signing-time attribute");
-    }
-    BioPtr content(BIO_new_mem_buf(lso.data(), static_cast<int>(lso.size())));
-    if (CMS_final(cms.get(), content.get(), nullptr, flags) != 1) fail_internal("CMS_final");
+    if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, oid.get(), -1) != 1)
+        fail_internal("adding the content-type attribute");
+    const Bytes digest = crypto::sha256(lso);
+    if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, digest.data(),
+                                    static_cast<int>(digest.size())) != 1)
+        fail_internal("adding the message-digest attribute");
+    TimePtr t(ASN1_TIME_set(nullptr, options.signing_time.value_or(std::time(nullptr))));
+    if (!t || CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t.get(), -1) != 1)
+        fail_internal("adding the signing-time attribute");
+    if (CMS_set_detached(cms.get(), 0) != 1) fail_internal("CMS_set_detached");
+    ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
+    if (!content || !*content || ASN1_OCTET_STRING_set(*content, lso.data(), static_cast<int>(lso.size())) != 1)
+        fail_internal("setting the eContent");
 
-    const int n = i2d_CMS_ContentInfo(cms.get(), nullptr);
-    if (n <= 0) fail_internal("i2d_CMS_ContentInfo");
-    Bytes der(static_cast<std::size_t>(n));
-    unsigned char* p = der.data();
-    i2d_CMS_ContentInfo(cms.get(), &p);
-    return tlv::encode(0x77, der);
+    const Bytes attrs = signed_attributes_der(encode_content_info(cms.get()));
+    const Bytes attrs_digest = crypto::sha256(attrs);
+    const Bytes signature = signer.key->sign_digest(attrs_digest);
+    if (!verify_digest(cert.get(), attrs_digest, signature)) {
+        throw Error(ErrorKind::Internal, fmt::format("the EF.SOD signature made with {} does not verify with the Document "
+                                                     "Signer certificate; EF.SOD was not written",
+                                                     signer.key->origin()));
+    }
+    if (ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), signature.data(), static_cast<int>(signature.size())) != 1)
+        fail_internal("setting the signature");
+    return tlv::encode(0x77, encode_content_info(cms.get()));
 }
 
 // ---- parsing

@@ -54,25 +54,33 @@ Scp03CardInfo parse_initialize_update(ByteView r) {
 
 Scp03Session Scp03Session::open(transport::CardChannel& card, const Scp03Keys& master, std::uint8_t security_level,
                                 const crypto::RandomSource& host_challenge) {
-    return open_impl(card, master, true, security_level, host_challenge);
+    const FileMasterKeys file(master);
+    return open_impl(card, nullptr, &file, master.kvn, security_level, host_challenge);
+}
+
+Scp03Session Scp03Session::open(transport::CardChannel& card, const Scp03MasterKeys& master, std::uint8_t security_level,
+                                const crypto::RandomSource& host_challenge) {
+    return open_impl(card, nullptr, &master, master.kvn(), security_level, host_challenge);
 }
 
 Scp03Session Scp03Session::open_with_static_keys(transport::CardChannel& card, const Scp03Keys& static_keys,
                                                  std::uint8_t security_level, const crypto::RandomSource& host_challenge) {
-    return open_impl(card, static_keys, false, security_level, host_challenge);
+    return open_impl(card, &static_keys, nullptr, static_keys.kvn, security_level, host_challenge);
 }
 
-Scp03Session Scp03Session::open_impl(transport::CardChannel& card, const Scp03Keys& keys, bool diversify,
-                                     std::uint8_t security_level, const crypto::RandomSource& host_challenge) {
+Scp03Session Scp03Session::open_impl(transport::CardChannel& card, const Scp03Keys* static_keys,
+                                     const Scp03MasterKeys* master, std::uint8_t kvn, std::uint8_t security_level,
+                                     const crypto::RandomSource& host_challenge) {
     if (!valid_level(security_level)) {
         throw Error(ErrorKind::Usage, fmt::format("SCP03 security level {:02X} is not one of 01, 03, 11, 13, 31, 33",
                                                   security_level));
     }
-    if (keys.enc.empty() || keys.mac.empty()) throw Error(ErrorKind::Internal, "SCP03: empty key set");
+    if (static_keys && (static_keys->enc.empty() || static_keys->mac.empty()))
+        throw Error(ErrorKind::Internal, "SCP03: empty key set");
 
     Bytes host_chal(8);
     host_challenge(host_chal);
-    const auto iu = card.transmit(CommandApdu(0x80, 0x50, keys.kvn, 0x00, host_chal, 256));
+    const auto iu = card.transmit(CommandApdu(0x80, 0x50, kvn, 0x00, host_chal, 256));
     if (!iu.ok()) {
         if (iu.sw == apdu::sw::auth_method_blocked) {
             throw CardError(ErrorKind::WrongCardState,
@@ -84,7 +92,7 @@ Scp03Session Scp03Session::open_impl(transport::CardChannel& card, const Scp03Ke
         const bool no_key = iu.sw == apdu::sw::reference_not_found;
         throw CardError(ErrorKind::CardRefused,
                         fmt::format("SCP03: INITIALIZE UPDATE refused with {}{}", iu.sw.describe(),
-                                    no_key ? fmt::format("; the card has no key set with KVN {:02X}", keys.kvn) : ""),
+                                    no_key ? fmt::format("; the card has no key set with KVN {:02X}", kvn) : ""),
                         iu.sw.value());
     }
 
@@ -93,11 +101,11 @@ Scp03Session Scp03Session::open_impl(transport::CardChannel& card, const Scp03Ke
     s.level_ = security_level;
     s.info_ = parse_initialize_update(iu.data);
     const Scp03CardInfo& info = s.info_;
-    if (keys.kvn != 0 && info.kvn != keys.kvn) {
+    if (kvn != 0 && info.kvn != kvn) {
         throw CardError(ErrorKind::CardRefused,
                         fmt::format("SCP03: asked for key set KVN {:02X} but the card answered with KVN {:02X}; "
                                     "nothing was sent that counts a failed authentication",
-                                    keys.kvn, info.kvn),
+                                    kvn, info.kvn),
                         iu.sw.value());
     }
     if (info.i & 0x01) {
@@ -112,8 +120,12 @@ Scp03Session Scp03Session::open_impl(transport::CardChannel& card, const Scp03Ke
                         iu.sw.value());
     }
 
-    const Scp03Keys card_keys = diversify ? diversify_scp03_keys(keys, info.kdd) : Scp03Keys{};
-    const Scp03Keys& k = diversify ? card_keys : keys;
+    const Scp03Keys card_keys = master ? master->card_keys(info.kdd) : Scp03Keys{};
+    const Scp03Keys& k = master ? card_keys : *static_keys;
+    // The card side derives the same keys in its own code (applets/src/applet.cpp,
+    // initialize_update), kept independent on purpose so that the emulated card catches a host
+    // mistake instead of sharing it; both are pinned to one vector table in
+    // tests/unit/sm/test_scp03_both_sides.cpp.
     const Bytes context = concat({host_chal, info.card_challenge});
     const auto bits = static_cast<std::uint16_t>(k.enc.size() * 8);
     s.s_enc_ = crypto::scp03_kdf(view(k.enc), crypto::scp03_constant::s_enc, bits, context);

@@ -108,4 +108,6 @@ Scp03Keys diversify_scp03_keys(const Scp03Keys& master, ByteView kdd) {
     return out;
 }
 
+Scp03Keys FileMasterKeys::card_keys(ByteView kdd) const { return diversify_scp03_keys(keys_, kdd); }
+
 }  // namespace docketcard::sm

@@ -103,11 +103,12 @@ TEST_CASE("write and lock refuse a BLOCKED card after SELECT and GET DATA", "[pe
     REQUIRE(perso::read_card_info(*card).state == CardState::Blank);
     // A wrong MAC key cannot block a card: its card cryptogram does not verify, so the host stops
     // before EXTERNAL AUTHENTICATE and the card counts nothing.
+    const auto sample = sm::load_scp03_master_keys(source("keys-sample"));
     sm::Scp03Keys wrong_mac;
-    wrong_mac.kvn = keys().impl().scp03.kvn;
-    wrong_mac.enc = keys().impl().scp03.enc;
+    wrong_mac.kvn = sample.kvn;
+    wrong_mac.enc = sample.enc;
     wrong_mac.mac = secure_from_hex("00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF");
-    wrong_mac.dek = keys().impl().scp03.dek;
+    wrong_mac.dek = sample.dek;
     for (int i = 0; i < 6; ++i) CHECK_THROWS_AS(sm::Scp03Session::open(*card, wrong_mac), CardError);
     CHECK(perso::read_card_info(*card).scp03_tries_left == 5);
     // A host cryptogram spoiled on the way is what the card counts.
@@ -115,7 +116,7 @@ TEST_CASE("write and lock refuse a BLOCKED card after SELECT and GET DATA", "[pe
     for (int i = 0; i < 5; ++i) {
         INFO("attempt " << i + 1);
         try {
-            sm::Scp03Session::open(spoil, keys().impl().scp03);
+            sm::Scp03Session::open(spoil, *keys().impl().scp03);
             FAIL("EXTERNAL AUTHENTICATE with a wrong host cryptogram was accepted");
         } catch (const CardError& e) {
             CHECK(e.kind() == ErrorKind::CardRefused);

@@ -217,7 +217,7 @@ TEST_CASE("plan chunk size is what an SCP03 session at level 33 carries", "[pers
     auto card = memory_card();
     const auto info = perso::read_card_info(*card);
     CHECK(info.max_command_data == 2048);
-    auto session = sm::Scp03Session::open(*card, keys().impl().scp03, 0x33);
+    auto session = sm::Scp03Session::open(*card, *keys().impl().scp03, 0x33);
     session.use_extended_length(info.max_command_data, info.max_command_data);
     CHECK(session.capabilities().max_command_data == perso::PlanOptions{}.max_command_data);
     CHECK(session.capabilities().max_response_data == perso::PlanOptions{}.max_response_data);

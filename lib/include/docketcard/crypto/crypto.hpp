@@ -78,6 +78,9 @@ public:
     Bytes sign_sha256_plain(ByteView message) const;
     /// ECDSA over SHA-256 of `message`, DER-encoded (for CMS).
     Bytes sign_sha256_der(ByteView message) const;
+    /// ECDSA over an already computed digest (FIPS 186-5 6.4.1 from step 2 on), DER-encoded
+    /// Ecdsa-Sig-Value (RFC 5480 2.2 / SEC 1 C.5): what CMS SignerInfo.signature holds.
+    Bytes sign_digest_der(ByteView digest) const;
     /// The OpenSSL EVP_PKEY, for CMS signing; owned by this object.
     void* evp_pkey() const noexcept { return pkey_; }
 
@@ -89,6 +92,9 @@ private:
 /// Verifies a plain r || s ECDSA-SHA256 signature against a DER SubjectPublicKeyInfo.
 /// Returns false on a bad signature; throws ParseError when the key or signature is malformed.
 bool verify_sha256_plain(ByteView spki_der, ByteView message, ByteView signature);
+/// Plain r || s ECDSA signature (BSI TR-03111 5.2.1; what PKCS#11 CKM_ECDSA returns, PKCS#11
+/// 3.0 2.3.1) to the DER Ecdsa-Sig-Value of SEC 1 C.5. Throws ParseError for an odd or empty size.
+Bytes ecdsa_plain_to_der(ByteView plain);
 /// Converts a DER SubjectPublicKeyInfo of a P-256 key to its uncompressed point (65 bytes);
 /// throws ParseError for malformed input or a key on another curve.
 Bytes spki_to_point(ByteView spki_der);

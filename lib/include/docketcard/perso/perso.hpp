@@ -53,11 +53,13 @@ CardInfo parse_card_info(ByteView data);
 CardInfo read_card_info(transport::CardChannel& card);
 
 /// The issuer's keys from a keys folder (keys-sample/ layout): SCP03 master keys
-/// (scp03-master.txt) and the Document Signer (document-signer.pem, document-signer.key).
+/// (scp03-master.txt) and the Document Signer (document-signer.pem, document-signer.key), or
+/// the files and PKCS#11 token objects its keys.toml names (keys::load_key_set, docs/keys.md).
 /// Secrets are wiped when the object is destroyed.
 class IssuerKeys {
 public:
-    /// Throws Error(InvalidInput) naming the file, line and field of any problem.
+    /// Throws Error(InvalidInput) naming the file, line and field of any problem; token errors as
+    /// keys::load_key_set documents them.
     static IssuerKeys load(const std::filesystem::path& dir);
     IssuerKeys(IssuerKeys&&) noexcept;
     IssuerKeys& operator=(IssuerKeys&&) noexcept;
@@ -74,7 +76,7 @@ private:
 /// Signer (Doc 9303 Part 12, 7.1.1) that signs EF.SOD.
 struct IssuerKeys::Impl {
     std::filesystem::path dir;
-    sm::Scp03Keys scp03;
+    std::shared_ptr<const sm::Scp03MasterKeys> scp03;  ///< file or PKCS#11 token (keys::load_key_set)
     pki::DocumentSigner signer;
 };
 

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,12 +23,36 @@
 
 namespace docketcard::pki {
 
+/// The signing seam of EF.SOD: makes the ECDSA signature of a SHA-256 digest with the Document
+/// Signer's private key, wherever that key is kept (a file in memory: file_signer; a PKCS#11
+/// token: keys::, C_Sign with CKM_ECDSA). sign_sod builds the CMS itself and asks only for this
+/// one signature over the digest of the signed attributes (RFC 5652 5.4).
+class DigestSigner {
+public:
+    virtual ~DigestSigner() = default;
+    /// DER Ecdsa-Sig-Value (SEC 1 C.5) over the 32-byte SHA-256 `digest`. Throws Error (kind by
+    /// cause: Communication when the token went away, Internal otherwise).
+    virtual Bytes sign_digest(ByteView digest) const = 0;
+    /// Where the key is, for messages and plans ("document-signer.key", a PKCS#11 URI).
+    virtual std::string origin() const = 0;
+};
+
+/// A DigestSigner over a private key held in memory (the keys folder's document-signer.key).
+std::shared_ptr<const DigestSigner> file_signer(crypto::EcPrivateKey key, std::string origin);
+
 /// A Document Signer (Doc 9303 Part 12, 7.1.1): its X.509 certificate and private key.
 struct DocumentSigner {
     Bytes certificate_der;
-    crypto::EcPrivateKey key;
+    std::shared_ptr<const DigestSigner> key;
     std::string subject;   ///< one-line subject DN, for summaries
 };
+
+/// Pairs a DER certificate with a signer, checking that the signer's key belongs to the
+/// certificate (a test digest signed by `key` verifies with the certificate's public key).
+/// Throws Error(InvalidInput) naming `cert_origin` and the signer's origin on a mismatch or a
+/// malformed certificate.
+DocumentSigner make_document_signer(ByteView certificate_der, std::shared_ptr<const DigestSigner> key,
+                                    const std::string& cert_origin);
 
 /// Builds a Document Signer from PEM texts; checks that the key belongs to the certificate.
 /// Throws Error(InvalidInput) naming `origin` on a malformed certificate or key or a mismatch.
@@ -57,7 +82,11 @@ struct SignOptions {
 
 /// Builds EF.SOD (with its 77 wrapper) over `data_groups` (DG number -> full EF bytes), signed by
 /// `signer` with ECDSA-SHA256 and carrying the signer's certificate (Doc 9303 Part 10, 4.6.2;
-/// RFC 5652 5). Throws Error(Internal) when OpenSSL fails.
+/// RFC 5652 5). docketcard builds the SignedData; the signature over the DER of the signed
+/// attributes (RFC 5652 5.4: content-type, message-digest, signing-time) comes from
+/// `signer.key->sign_digest` and is checked against the certificate before EF.SOD is returned.
+/// Throws Error(Internal) when OpenSSL fails or the signature does not verify, and passes on the
+/// signer's errors.
 Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& signer, const SignOptions& options = {});
 
 /// The content of an EF.SOD, parsed but not yet verified.

@@ -71,6 +71,12 @@ public:
                              std::uint8_t security_level = scp03_level::all,
                              const crypto::RandomSource& host_challenge = crypto::system_random());
 
+    /// As open(), with the master keys wherever they are kept (a PKCS#11 token: the card's static
+    /// keys come out of master.card_keys(KDD) and are wiped when the channel is open).
+    static Scp03Session open(transport::CardChannel& card, const Scp03MasterKeys& master,
+                             std::uint8_t security_level = scp03_level::all,
+                             const crypto::RandomSource& host_challenge = crypto::system_random());
+
     /// As open(), with the card's static keys given directly (already diversified, or a card
     /// without diversification such as the published GP test vectors).
     static Scp03Session open_with_static_keys(transport::CardChannel& card, const Scp03Keys& static_keys,
@@ -109,7 +115,8 @@ public:
 
 private:
     Scp03Session() = default;
-    static Scp03Session open_impl(transport::CardChannel& card, const Scp03Keys& keys, bool diversify,
+    static Scp03Session open_impl(transport::CardChannel& card, const Scp03Keys* static_keys,
+                                  const Scp03MasterKeys* master, std::uint8_t kvn,
                                   std::uint8_t security_level, const crypto::RandomSource& host_challenge);
     apdu::CommandApdu wrap(const apdu::CommandApdu& plain);
     apdu::ResponseApdu unwrap(const apdu::ResponseApdu& response);

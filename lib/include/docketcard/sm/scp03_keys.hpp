@@ -23,6 +23,31 @@ struct Scp03Keys {
     SecureBytes dek;
 };
 
+/// The issuer's SCP03 master keys, wherever they are kept: in memory from scp03-master.txt
+/// (FileMasterKeys) or in a PKCS#11 token (keys::, KDF3 by C_Sign with CKM_AES_CMAC), so that
+/// master keys in a token never reach the host. Only one card's static keys come out.
+class Scp03MasterKeys {
+public:
+    virtual ~Scp03MasterKeys() = default;
+    /// Key version number of the set (01..7F).
+    virtual std::uint8_t kvn() const = 0;
+    /// The static keys of the card with key diversification data `kdd` (diversify_scp03_keys).
+    /// Throws Error (Communication when a token went away).
+    virtual Scp03Keys card_keys(ByteView kdd) const = 0;
+};
+
+/// Master keys held in memory (wiped with this object).
+class FileMasterKeys final : public Scp03MasterKeys {
+public:
+    explicit FileMasterKeys(Scp03Keys keys) : keys_(std::move(keys)) {}
+    std::uint8_t kvn() const override { return keys_.kvn; }
+    Scp03Keys card_keys(ByteView kdd) const override;
+    const Scp03Keys& keys() const noexcept { return keys_; }
+
+private:
+    Scp03Keys keys_;
+};
+
 /// Name of the master key file inside a keys folder.
 inline constexpr const char* kScp03MasterFile = "scp03-master.txt";
 
