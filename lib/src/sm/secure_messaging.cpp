@@ -32,6 +32,27 @@ Bytes Des3SmCipher::decrypt(ByteView, ByteView cryptogram) const {
 
 Bytes Des3SmCipher::mac(ByteView padded) const { return crypto::retail_mac(view(ks_mac_), padded); }
 
+AesSmCipher::AesSmCipher(SecureBytes ks_enc, SecureBytes ks_mac)
+    : ks_enc_(std::move(ks_enc)), ks_mac_(std::move(ks_mac)) {
+    const auto ok = [](std::size_t n) { return n == 16 || n == 24 || n == 32; };
+    if (!ok(ks_enc_.size()) || !ok(ks_mac_.size())) {
+        throw Error(ErrorKind::Internal, "AES secure messaging needs session keys of 16, 24 or 32 bytes");
+    }
+}
+
+Bytes AesSmCipher::encrypt(ByteView ssc, ByteView padded) const {
+    return crypto::aes_cbc_encrypt(view(ks_enc_), crypto::aes_ecb_encrypt(view(ks_enc_), ssc), padded);
+}
+
+Bytes AesSmCipher::decrypt(ByteView ssc, ByteView cryptogram) const {
+    return crypto::aes_cbc_decrypt(view(ks_enc_), crypto::aes_ecb_encrypt(view(ks_enc_), ssc), cryptogram);
+}
+
+Bytes AesSmCipher::mac(ByteView padded) const {
+    const Bytes full = crypto::aes_cmac(view(ks_mac_), padded);
+    return Bytes(full.begin(), full.begin() + 8);
+}
+
 namespace {
 
 std::size_t encoded_size(std::size_t value_length) {

@@ -64,6 +64,23 @@ private:
     SecureBytes ks_mac_;
 };
 
+/// AES secure messaging after PACE or Chip Authentication (Doc 9303 Part 11 9.8.6.2): AES-CBC
+/// with IV = E(KSenc, SSC), AES-CMAC truncated to 8 bytes, 16-byte SSC (zero after PACE, 9.8.2).
+class AesSmCipher final : public SmCipher {
+public:
+    /// Session keys KSenc and KSmac of 16, 24 or 32 bytes (Part 11 9.7.1).
+    AesSmCipher(SecureBytes ks_enc, SecureBytes ks_mac);
+    std::size_t block_size() const noexcept override { return 16; }
+    std::size_t ssc_size() const noexcept override { return 16; }
+    Bytes encrypt(ByteView ssc, ByteView padded) const override;
+    Bytes decrypt(ByteView ssc, ByteView cryptogram) const override;
+    Bytes mac(ByteView padded) const override;
+
+private:
+    SecureBytes ks_enc_;
+    SecureBytes ks_mac_;
+};
+
 /// The generic wrap/unwrap logic of Doc 9303 Part 11 9.8.4-9.8.5 over any SmCipher, with its send
 /// sequence counter. After a response that does not verify the object is "ended": protect()
 /// throws Error(WrongCardState), since card and terminal no longer agree on the SSC.
