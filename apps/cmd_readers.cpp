@@ -20,6 +20,7 @@ namespace {
 
 struct ReadersOptions {
     bool watch = false;
+    bool names = false;
     std::string reader;
 };
 
@@ -126,6 +127,8 @@ void register_readers(CLI::App& app, GlobalOptions& g, Action& run) {
     add_common_flags(*sub, g);
     sub->add_flag("--watch", opts->watch,
                   "Keep running and print one line per card insertion or removal until interrupted (Ctrl-C)");
+    sub->add_flag("--names", opts->names,
+                  "Print only the PC/SC reader names, one per line (for scripts and shell completion)");
     sub->add_option("--reader", opts->reader,
                     "Show only this reader (PC/SC name, unique part of a name, index, or sim:PATH)");
     sub->callback([&g, &run, opts] {
@@ -133,6 +136,13 @@ void register_readers(CLI::App& app, GlobalOptions& g, Action& run) {
             if (opts->watch) {
                 if (!opts->reader.empty()) throw Error(ErrorKind::Usage, "--watch watches every PC/SC reader; drop --reader");
                 return watch(g);
+            }
+            if (opts->names) {
+                if (opts->watch || !opts->reader.empty() || g.json)
+                    throw Error(ErrorKind::Usage, "--names prints every reader name; drop --watch, --reader and --json");
+                for (const auto& r : transport::list_readers()) std::cout << r.name << "\n";
+                std::cout.flush();
+                return exit_code::ok;
             }
             if (!opts->reader.empty()) {
                 auto reader = transport::open_reader(transport::parse_reader(opts->reader));

@@ -240,6 +240,10 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
     CLI::App app{"docketcard-sim: an emulated Secure Docket Card for a vpcd reader slot (docs/sim.md)"};
+    app.set_version_flag("--version", std::string("docketcard-sim ") + DOCKETCARD_VERSION);
+    app.footer("Exit status: 0 stopped by SIGTERM or SIGINT; 1 unexpected error; 2 bad command line (including a "
+               "malformed --vpcd); 3 the tear point of --tear-after was reached; 4 the card file is corrupt, of another "
+               "format version or in use by another process, or the --keys file is unreadable or malformed.");
     Options o;
     app.add_option("--vpcd", o.vpcd, "vpcd address HOST:PORT")->capture_default_str();
     app.add_option("--card-file", o.card_file, "card file (created blank when missing; same file = same card)")->required();
