@@ -17,6 +17,13 @@ trap 'rm -rf "$work"' EXIT
 
 help="$("$prog" ${sub:+"$sub"} --help)"
 exit_line="$(printf '%s\n' "$help" | grep -E '^Exit (status|codes): ' || true)"
+# The top-level --help prints the exit codes as a table instead: a header line, then one indented
+# "CODE  meaning" row per code. Those rows become the same "0 a; 3 b" list.
+table_rows=""
+if [ -z "$exit_line" ] && printf '%s\n' "$help" | grep -qE '^Exit codes \(.*\):$'; then
+  table_rows="$(printf '%s\n' "$help" | awk '/^Exit codes \(.*\):$/ { t = 1; next } t && /^ +[0-9]+  / { print; next } t { t = 0 }')"
+  exit_line="Exit status: $(printf '%s\n' "$table_rows" | sed -E 's/^ +([0-9]+) +/\1 /' | paste -sd ';' -)"
+fi
 if [ -z "$exit_line" ]; then
   echo "gen-man.sh: '$name --help' has no 'Exit status:' line; every man page needs EXIT STATUS" >&2
   exit 1
@@ -30,7 +37,7 @@ base="$(basename "$prog")"
 mkdir -p "$work/bin"
 # CLI11 leaves a single space after an option that fills its 30-column name field; help2man
 # needs two to tell the option from its description, so such a description moves to the next line.
-printf '%s\n' "$help" | grep -vE '^Exit (status|codes): ' | sed -E "s#^Usage: [^ ]*${base}#Usage: ${base}#" |
+printf '%s\n' "$help" | grep -vE '^Exit (status|codes)( \(.*\))?:' | grep -vxF -f <(printf '%s\n' "${table_rows:-@@no table@@}") | sed -E "s#^Usage: [^ ]*${base}#Usage: ${base}#" |
   awk 'substr($0, 1, 3) == "  -" && substr($0, 30, 1) == " " && substr($0, 31, 1) != " " &&
        index(substr($0, 3, 27), "  ") == 0 { printf "%s\n%30s%s\n", substr($0, 1, 29), "", substr($0, 31); next }
        { print }' >"$work/help.txt"
