@@ -367,19 +367,7 @@ bool verify_sha256_plain(ByteView spki_der, ByteView message, ByteView signature
     if (signature.size() != 2 * field) {
         throw ParseError(fmt::format("plain ECDSA signature of {} bytes, expected {}", signature.size(), 2 * field));
     }
-    Ptr<ECDSA_SIG> sig(ECDSA_SIG_new());
-    BIGNUM* r = BN_bin2bn(signature.data(), static_cast<int>(field), nullptr);
-    BIGNUM* s = BN_bin2bn(signature.data() + field, static_cast<int>(field), nullptr);
-    if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-        BN_free(r);
-        BN_free(s);
-        fail("ECDSA_SIG_set0");
-    }
-    unsigned char* der = nullptr;
-    const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
-    if (der_len <= 0) fail("i2d_ECDSA_SIG");
-    Bytes der_sig(der, der + der_len);
-    OPENSSL_free(der);
+    const Bytes der_sig = ecdsa_plain_to_der(signature);
     Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     check(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()), "verify init");
     const int rc = EVP_DigestVerify(ctx.get(), der_sig.data(), der_sig.size(), message.data(), message.size());
