@@ -116,3 +116,17 @@ CONF
     pcsc_env_wait_for pcsc_env_readers_listed ||
         pcsc_env_fail "pcscd did not list '$PCSC_ENV_READER0' within ${PCSC_ENV_TIMEOUT}s"
 }
+
+# expect CODE DESCRIPTION COMMAND...: runs COMMAND with stdout to $PCSC_ENV_DIR/out and stderr to
+# $PCSC_ENV_DIR/err, and fails the test (showing both) unless it exits with CODE.
+expect() {
+    local want="$1" what="$2"
+    shift 2
+    "$@" >"$PCSC_ENV_DIR/out" 2>"$PCSC_ENV_DIR/err"
+    local rc=$?
+    if [ "$rc" != "$want" ]; then
+        echo "--- stdout:" >&2; cat "$PCSC_ENV_DIR/out" >&2
+        echo "--- stderr:" >&2; cat "$PCSC_ENV_DIR/err" >&2
+        pcsc_env_fail "$what: exit $rc, expected $want"
+    fi
+}

@@ -50,18 +50,6 @@ stop_sim() {
     pcsc_env_wait_for bash -c '! opensc-tool -r 0 -a' || pcsc_env_fail "the card did not leave '$READER'"
 }
 
-# expect CODE DESCRIPTION COMMAND...: runs COMMAND, stdout to $W/out, stderr to $W/err.
-expect() {
-    local want="$1" what="$2"
-    shift 2
-    "$@" >"$W/out" 2>"$W/err"
-    local rc=$?
-    if [ "$rc" != "$want" ]; then
-        echo "--- stdout:" >&2; cat "$W/out" >&2
-        echo "--- stderr:" >&2; cat "$W/err" >&2
-        pcsc_env_fail "$what: exit $rc, expected $want"
-    fi
-}
 
 # 1. write + lock.
 start_sim "$W/a.card"

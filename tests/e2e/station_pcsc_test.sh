@@ -40,17 +40,6 @@ kill_sim() {
     [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
     SIM_PID=""
 }
-expect() {
-    local want="$1" what="$2"
-    shift 2
-    "$@" >"$W/out" 2>"$W/err"
-    local rc=$?
-    if [ "$rc" != "$want" ]; then
-        echo "--- stdout:" >&2; cat "$W/out" >&2
-        echo "--- stderr:" >&2; cat "$W/err" >&2
-        pcsc_env_fail "$what: exit $rc, expected $want"
-    fi
-}
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # 1. --wait 1 on an empty reader.
