@@ -88,14 +88,16 @@ WriteResult Writer::execute() {
     result_.document_number = prepared_.document_number;
     {
         // Progress total: DG15 has one size for every P-256 key (the curve's generator stands in
-        // for the chip's key); EF.SOD is estimated by signing once, and corrected when the real
-        // one is signed.
+        // for the chip's key); EF.SOD is estimated with a placeholder signature of the largest
+        // size (no token operation), and corrected when the real one is signed.
         static const Bytes p256_generator = from_hex(
             "046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"
             "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5");
         lds::Lds estimate = files_;
         estimate.set(lds::dg_file_id(15), lds::encode_dg15(crypto::point_to_spki_p256(p256_generator)));
-        estimate.set(lds::fid_sod, pki::sign_sod(sod_inputs(estimate), keys_.impl().signer));
+        pki::SignOptions size_only;
+        size_only.size_estimate = true;
+        estimate.set(lds::fid_sod, pki::sign_sod(sod_inputs(estimate), keys_.impl().signer, size_only));
         for (const auto& [fid, bytes] : estimate.files) total_ += bytes.size();
     }
 
@@ -358,6 +360,11 @@ WriteResult write_card(transport::CardChannel& card, const record::HolderRecord&
         return writer.run();
     } catch (const CardError&) {
         throw;
+    } catch (const KeySourceError& e) {
+        // The key token, not the card, stopped answering: say where the card was left.
+        throw KeySourceError(fmt::format("{} ({})", e.what(),
+                                         writer.phase() == Phase::Before ? "nothing was written to the card"
+                                                                         : "the card is left incomplete"));
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Communication) throw;
         switch (writer.phase()) {

@@ -201,6 +201,43 @@ TEST_CASE("EF.SOD is a CMS SignedData that OpenSSL verifies against the CSCA", "
     }
 }
 
+namespace {
+/// A DigestSigner that counts its calls and signs with the sample key.
+class CountingSigner : public pki::DigestSigner {
+public:
+    explicit CountingSigner(std::shared_ptr<const pki::DigestSigner> inner) : inner_(std::move(inner)) {}
+    Bytes sign_digest(ByteView digest) const override { ++calls; return inner_->sign_digest(digest); }
+    std::string origin() const override { return inner_->origin(); }
+    mutable int calls = 0;
+
+private:
+    std::shared_ptr<const pki::DigestSigner> inner_;
+};
+}  // namespace
+
+TEST_CASE("sign_sod size_estimate: no signing operation, and never smaller than the real EF.SOD", "[pki][sod]") {
+    auto ds = pki::load_document_signer(kKeys);
+    const auto counting = std::make_shared<CountingSigner>(ds.key);
+    ds.key = counting;
+    const auto dgs = sample_dgs();
+    pki::SignOptions estimate{k2025_06_01};
+    estimate.size_estimate = true;
+    const Bytes guess = pki::sign_sod(dgs, ds, estimate);
+    CHECK(counting->calls == 0);
+    const Bytes real = pki::sign_sod(dgs, ds, {k2025_06_01});
+    CHECK(counting->calls == 1);
+    // The real signature is 70-72 DER bytes (r and s of 32 or 33 bytes); the estimate uses 72.
+    CHECK(guess.size() >= real.size());
+    CHECK(guess.size() - real.size() <= 2);
+    // The placeholder is what sign_sod wrote as the signature: 30 46, then twice 02 21 00 80..80.
+    std::string sig = "3046";
+    for (int i = 0; i < 2; ++i) {
+        sig += "022100";
+        for (int j = 0; j < 32; ++j) sig += "80";
+    }
+    CHECK(to_hex(guess).find(sig) != std::string::npos);
+}
+
 TEST_CASE("verify_sod: every check passes for a genuine SOD", "[pki][verify]") {
     const auto ds = pki::load_document_signer(kKeys);
     const auto dgs = sample_dgs();

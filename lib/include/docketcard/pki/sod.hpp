@@ -78,6 +78,10 @@ struct SignOptions {
     /// Signing time written as the signing-time attribute (RFC 5652 11.3); the current time when
     /// unset. Set it for reproducible test output.
     std::optional<std::time_t> signing_time;
+    /// For a size estimate only (a progress total before the chip's key exists): the signature is
+    /// a placeholder of the largest DER length a P-256 ECDSA signature has (72 bytes: two 33-byte
+    /// INTEGERs), and the signer's key is not used (no token operation). Not a valid EF.SOD.
+    bool size_estimate = false;
 };
 
 /// Builds EF.SOD (with its 77 wrapper) over `data_groups` (DG number -> full EF bytes), signed by
@@ -97,6 +101,10 @@ struct ParsedSod {
     std::map<int, Bytes> hashes;       ///< DG number -> hash value
     Bytes ds_certificate_der;          ///< the first certificate in SignedData.certificates
     std::optional<std::time_t> signing_time;
+    /// For a size estimate only (a progress total before the chip's key exists): the signature is
+    /// a placeholder of the largest DER length a P-256 ECDSA signature has (72 bytes: two 33-byte
+    /// INTEGERs), and the signer's key is not used (no token operation). Not a valid EF.SOD.
+    bool size_estimate = false;
 };
 /// Parses EF.SOD (bounds-checked): the 77 wrapper, the CMS SignedData, the eContentType, the
 /// LDSSecurityObject and the Document Signer certificate. Throws ParseError with what is wrong.
