@@ -239,6 +239,7 @@ private:
     void open_readers();
     void register_records();
     void resume();
+    [[noreturn]] void stop_on_fatal();
     void build_queue();
     void worker(Slot& slot);
     void issue_record(Slot& slot, const Item& item);
@@ -434,6 +435,7 @@ void Runner::resume() {
         } catch (const Error& err) {
             if (err.kind() == ErrorKind::Journal) throw;
             spoil(slot, std::move(card), a, err.what(), base);
+            if (dynamic_cast<const KeySourceError*>(&err)) throw;
         }
     }
 }
@@ -620,6 +622,11 @@ void Runner::issue_record(Slot& slot, const Item& item) {
         }
         try {
             finish(card, item, *attempt, info.state, base);
+        } catch (const KeySourceError& err) {
+            // The token is gone: this card cannot be finished and no other card could be; set it
+            // aside and stop the batch (worker()).
+            spoil(&slot, std::move(card), *attempt, err.what(), base);
+            throw;
         } catch (const Error& err) {
             if (err.kind() == ErrorKind::Journal) throw;
             spoil(&slot, std::move(card), *attempt, err.what(), base);
@@ -657,7 +664,8 @@ void Runner::worker(Slot& slot) {
             issue_record(slot, items_[index]);
         }
     } catch (const Error& err) {
-        if (err.kind() == ErrorKind::Journal || err.kind() == ErrorKind::Internal) {
+        if (err.kind() == ErrorKind::Journal || err.kind() == ErrorKind::Internal ||
+            dynamic_cast<const KeySourceError*>(&err)) {
             const std::lock_guard lock(mutex_);
             if (!fatal_) fatal_ = std::current_exception();
             fatal_flag_ = true;
@@ -677,6 +685,21 @@ void Runner::worker(Slot& slot) {
         const std::lock_guard lock(mutex_);
         if (!fatal_) fatal_ = std::current_exception();
         fatal_flag_ = true;
+    }
+}
+
+/// Ends the run on a fatal error. A journal or internal error propagates as it is (the batch stays
+/// open in the journal, as after a crash, and the next run resumes it). A key source that stopped
+/// answering ends the batch as failed, with what the operator does next.
+void Runner::stop_on_fatal() {
+    try {
+        std::rethrow_exception(fatal_);
+    } catch (const KeySourceError& err) {
+        journal_->end_batch(journal::BatchOutcome::Failed);
+        throw KeySourceError(fmt::format("the batch stopped: {}. The card in progress was set aside as spoiled "
+                                         "(see the journal); no other card was touched. Reconnect the token and run "
+                                         "the same command again to resume",
+                                         err.what()));
     }
 }
 
@@ -716,7 +739,12 @@ BatchResult Runner::run() {
     fs::create_directories(reports_);
 
     register_records();
-    resume();
+    try {
+        resume();
+    } catch (const KeySourceError&) {
+        fatal_ = std::current_exception();
+        stop_on_fatal();
+    }
     build_queue();
     {
         Event e;
@@ -730,7 +758,7 @@ BatchResult Runner::run() {
     std::vector<std::thread> threads;
     for (auto& slot : slots_) threads.emplace_back([this, s = slot.get()] { worker(*s); });
     for (auto& t : threads) t.join();
-    if (fatal_) std::rethrow_exception(fatal_);
+    if (fatal_) stop_on_fatal();
 
     res_.not_done = res_.valid - std::min(res_.valid, res_.issued + res_.skipped + res_.failed);
     if (res_.not_done > 0 && o_.stop && o_.stop->load())

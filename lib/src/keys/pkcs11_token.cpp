@@ -45,9 +45,10 @@ const char* rv_name(CK_RV rv) noexcept {
 void fail(CK_RV rv, const std::string& what) {
     const bool gone = rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_ERROR ||
                       rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED;
-    throw Error(gone ? ErrorKind::Communication : ErrorKind::Internal,
-                fmt::format("{}: {} (0x{:X}){}", what, rv_name(rv), rv,
-                            gone ? "; the token was removed or stopped answering" : ""));
+    if (gone)
+        throw KeySourceError(fmt::format("{}: {} (0x{:X}); the token was removed or stopped answering", what,
+                                         rv_name(rv), rv));
+    throw Error(ErrorKind::Internal, fmt::format("{}: {} (0x{:X})", what, rv_name(rv), rv));
 }
 
 Module::Module(const std::string& path) : path_(path) {

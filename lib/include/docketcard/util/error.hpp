@@ -40,6 +40,15 @@ public:
     explicit ParseError(const std::string& message) : Error(ErrorKind::InvalidInput, message) {}
 };
 
+/// The key source stopped answering: a PKCS#11 token was removed or failed (CKR_DEVICE_REMOVED,
+/// CKR_TOKEN_NOT_PRESENT, a lost session...). A communication error (exit 4) for the card in
+/// progress; a batch stops on it, because no further card can be signed or keyed until the token
+/// is back (docs/keys.md).
+class KeySourceError : public Error {
+public:
+    explicit KeySourceError(const std::string& message) : Error(ErrorKind::Communication, message) {}
+};
+
 /// A card answered with a status word the operation cannot accept.
 class CardError : public Error {
 public:
