@@ -15,6 +15,7 @@
 //    card's maximum command data: every byte of every EF must cross in UPDATE BINARY data, each
 //    command carrying at most (max command data - 8) bytes under SCP03 C-MAC + C-DECRYPTION
 //    (GP Amendment D 6.2.4/6.2.6: 8-byte C-MAC, ISO/IEC 9797-1 method 2 padding to 16 bytes).
+// 3. Cards per minute with the keys in files against the keys in a SoftHSM2 token, side by side.
 // Results and the machine they came from are recorded in docs/performance.md.
 
 #include <algorithm>
@@ -204,6 +205,59 @@ void throughput(std::size_t holders) {
     }
 }
 
+/// One batch of `holders` on `readers` sim:DIR/ readers with the keys of `keys_dir`: cards/min.
+double cards_per_minute(std::size_t holders, int readers, const fs::path& keys_dir) {
+    Temp dir;
+    batch::BatchOptions o;
+    o.inputs = {write_holders(dir.path / "holders.jsonl", holders)};
+    for (int i = 0; i < readers; ++i) o.readers.push_back(fmt::format("sim:{}/r{}/", dir.path.string(), i));
+    o.keys_dir = keys_dir;
+    o.csca = kSource / "keys-sample/csca.pem";
+    o.journal_path = dir.path / "journal.db";
+    o.station = "bench";
+    o.load_options = load_options();
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = batch::run_batch(o);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r.issued != holders) throw std::runtime_error(fmt::format("{} of {} holders issued", r.issued, holders));
+    return static_cast<double>(r.issued) / wall * 60.0;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2.0;
+}
+
+/// 3. Keys in files against keys in a SoftHSM2 token (keys-sample/provision-softhsm.sh in a
+///    private SOFTHSM2_CONF): the same batch alternately with each, ROUNDS times, medians and
+///    their ratio. Per card the token makes one ECDSA signature (EF.SOD) and the KDF3 blocks of
+///    the card's three SCP03 keys (C_Sign CKM_AES_CMAC), for the write and again for the lock.
+void keys_file_vs_token(std::size_t holders) {
+    constexpr int rounds = 5;
+    Temp site;
+    const std::string cmd = (kSource / "keys-sample/provision-softhsm.sh").string() + " " + site.path.string() +
+                            " >/dev/null";
+    if (std::system(cmd.c_str()) != 0) {
+        fmt::print("keys: skipped (keys-sample/provision-softhsm.sh failed: is softhsm2 installed?)\n");
+        return;
+    }
+    setenv("SOFTHSM2_CONF", (site.path / "softhsm2.conf").c_str(), 1);
+    fmt::print("keys: {} holders per batch, 1 and 2 readers, file keys and SoftHSM2 alternately, {} rounds; "
+               "load average before: {}\n",
+               holders, rounds, loadavg());
+    fmt::print("{:>8} {:>18} {:>18} {:>12}\n", "readers", "file cards/min", "token cards/min", "token/file");
+    for (int readers : {1, 2}) {
+        std::vector<double> file, token;
+        for (int i = 0; i < rounds; ++i) {
+            file.push_back(cards_per_minute(holders, readers, kSource / "keys-sample"));
+            token.push_back(cards_per_minute(holders, readers, site.path));
+        }
+        const double f = median(file), t = median(token);
+        fmt::print("{:>8} {:>18.1f} {:>18.1f} {:>12.2f}\n", readers, f, t, t / f);
+    }
+    fmt::print("  (medians; load average after: {})\n", loadavg());
+}
+
 void per_card() {
     Temp dir;
     const auto loaded = record::load_records(write_holders(dir.path / "one.jsonl", 1), load_options());
@@ -264,6 +318,7 @@ int main(int argc, char** argv) {
         if (argc > 2) g_base = argv[2];
         throughput(holders);
         per_card();
+        keys_file_vs_token(std::min<std::size_t>(holders, 20));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_issue: %s\n", e.what());
         return 1;
