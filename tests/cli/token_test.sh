@@ -3,7 +3,8 @@
 #   tests/cli/token_test.sh DOCKETCARD PKCS11_UNPLUG_MODULE SOURCE_DIR
 # A private token (keys-sample/provision-softhsm.sh in a temporary SOFTHSM2_CONF, never the
 # system one) holds the Document Signer key and certificate and the SCP03 master keys:
-#   1. encode, write, lock and verify one holder on a sim: card with every key in the token; the
+#   1. encode (its EF.SOD verifies with openssl cms against keys-sample/csca.pem), write, lock and
+#      verify one holder on a sim: card with every key in the token; the
 #      card verifies against keys-sample/csca.pem (exit 0), as with file keys
 #   2. issue 3 holders on a sim:DIR/ reader with token keys: exit 0, 3 verified in the journal
 #   3. the PIN appears in no output: -vv traces, --json, the journal (its file and `journal --json`)
@@ -54,7 +55,12 @@ doc1=$(head -n 1 "$T/one.jsonl" | grep -o '"document_number": *"[^"]*"' | sed 's
 
 # 1. encode, write, lock, verify with token keys.
 run 0 "encode with token keys" "$DC" encode --record "$T/one.jsonl" --keys "$KEYS" --out "$T/lds" --plan
-[ -s "$T/lds/$doc1/EF.SOD.bin" ] || [ -n "$(find "$T/lds" -name '*SOD*' -size +0)" ] || fail "encode wrote no EF.SOD: $(find "$T/lds")"
+[ -s "$T/lds/$doc1/SOD.bin" ] || fail "encode wrote no EF.SOD: $(find "$T/lds")"
+# EF.SOD is 77 L { CMS ContentInfo }: the token's signature verifies against the sample CSCA.
+python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); n=b[1]; o=2 if n<0x80 else 2+(n&0x7f); open(sys.argv[2],"wb").write(b[o:])' \
+    "$T/lds/$doc1/SOD.bin" "$T/sod.cms"
+openssl cms -verify -inform DER -in "$T/sod.cms" -CAfile "$SRC/keys-sample/csca.pem" -purpose any -out /dev/null 2>"$T/cms.err" ||
+    fail "the token-signed EF.SOD does not verify against keys-sample/csca.pem: $(cat "$T/cms.err")"
 run 0 "write with token keys" "$DC" write -vv --reader "sim:$T/a.card" --record "$T/one.jsonl" --keys "$KEYS" --json
 grep -q '"state": "PERSONALIZED"' "$T/out" || fail "write: $(cat "$T/out")"
 run 0 "lock with token keys" "$DC" lock -vv --reader "sim:$T/a.card" --keys "$KEYS" --yes
