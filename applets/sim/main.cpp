@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "docketcard/apdu/link_model.hpp"
 #include "docketcard/applet/card.hpp"
 #include "docketcard/util/error.hpp"
 
@@ -38,6 +39,13 @@ std::atomic<bool> g_stop{false};
 
 extern "C" void on_signal(int) { g_stop = true; }
 
+// With a link model, every command is accounted in `account` (and, with `delay`, its answer held
+// back for the projected time, as a physical card would).
+struct LinkSetting {
+    std::optional<apdu::LinkProfile> profile;
+    bool delay = false;
+};
+
 struct Options {
     std::string vpcd = "127.0.0.1:35963";
     std::string card_file;
@@ -45,6 +53,7 @@ struct Options {
     std::string tear_mode = "applied";
     std::string keys_dir;
     bool verbose = false;
+    LinkSetting link;
 };
 
 // Waits until `fd` is readable, or the stop flag is set; false on stop.
@@ -151,7 +160,7 @@ std::string describe_response(ByteView command, ByteView resp) {
 }
 
 // Serves one vpcd connection; returns an exit code, or nullopt when vpcd went away (reconnect).
-std::optional<int> serve(int fd, applet::Card& card, bool verbose) {
+std::optional<int> serve(int fd, applet::Card& card, bool verbose, const LinkSetting& link, apdu::LinkAccount& account) {
     for (;;) {
         std::uint8_t len_b[2];
         if (!read_exact(fd, len_b, 2)) return g_stop ? std::optional<int>(kExitOk) : std::nullopt;
@@ -191,6 +200,13 @@ std::optional<int> serve(int fd, applet::Card& card, bool verbose) {
             return kExitTorn;
         }
         if (verbose) std::cerr << "sim: < " << describe_response(payload, resp) << "\n";
+        if (link.profile) {
+            const std::size_t pages = card.pages_written_by_last_command(link.profile->page_size);
+            const auto cost = apdu::command_cost(*link.profile, payload.size(), resp.size(), pages);
+            account.add(*link.profile, payload.size(), resp.size(), pages);
+            if (verbose) std::cerr << fmt::format("sim: link {:.3f} ms\n", cost.total() * 1000);
+            if (link.delay) ::usleep(static_cast<useconds_t>(cost.total() * 1e6));
+        }
         if (!send_message(fd, resp)) return std::nullopt;
     }
 }
@@ -228,8 +244,11 @@ int run(const Options& o) {
         if (o.verbose) std::cerr << "sim: connected to vpcd (card inserted)\n";
         announced = false;
         card->reset();
-        const auto rc = serve(fd, *card, o.verbose);
+        apdu::LinkAccount account;
+        const auto rc = serve(fd, *card, o.verbose, o.link, account);
         ::close(fd);
+        if (o.link.profile && account.commands > 0)
+            std::cerr << "docketcard-sim: " << account.summary(o.link.profile->name) << "\n";
         if (rc) return *rc;
         if (o.verbose) std::cerr << "sim: vpcd closed the connection; reconnecting\n";
     }
@@ -255,6 +274,13 @@ int main(int argc, char** argv) {
     bool no_quickack = false;
     app.add_flag("--no-quickack", no_quickack,
                  "keep TCP's delayed ACK (~40 ms per command behind vpcd); for bench/pcsc_latency.sh only");
+    std::string link_profile, link_mode = "account";
+    app.add_option("--link", link_profile,
+                   "account each command on a physical link: contact-9600, contact-312k, contactless-424k or a "
+                   "profile file (docs/sim.md); the projected time of each card session is printed on removal");
+    app.add_option("--link-mode", link_mode, "account: only count the projected time; delay: also hold each answer back")
+        ->check(CLI::IsMember({"account", "delay"}))
+        ->capture_default_str();
     app.add_flag("-v,--verbose", o.verbose, "log APDUs to stderr (secrets and SCP03 data as lengths only)");
     try {
         app.parse(argc, argv);
@@ -264,6 +290,15 @@ int main(int argc, char** argv) {
     }
 
     g_quickack = !no_quickack;
+    if (!link_profile.empty()) {
+        try {
+            o.link.profile = apdu::LinkProfile::load(link_profile);
+        } catch (const Error& e) {
+            std::cerr << "docketcard-sim: --link: " << e.what() << "\n";
+            return kExitUsage;
+        }
+        o.link.delay = link_mode == "delay";
+    }
 
     struct sigaction sa {};
     sa.sa_handler = on_signal;

@@ -87,6 +87,7 @@ public:
         ++processed_;
         const bool last = options_.tear_after && processed_ >= *options_.tear_after;
         PersistentState work = state_;
+        last_regions_.clear();
         Bytes response;
         try {
             response = applet_.process(command, work);
@@ -107,6 +108,7 @@ public:
                 return {0x65, 0x81};  // memory failure, nothing applied
             }
             committed_ = std::move(image);
+            last_regions_ = detail::changed_regions(state_, work);
             state_ = std::move(work);
         }
         if (last) tear();
@@ -115,6 +117,9 @@ public:
 
     std::string serial_hex() const override { return to_hex(state_.serial); }
     std::uint64_t commands_processed() const override { return processed_; }
+    std::size_t pages_written_by_last_command(std::size_t page_size) const override {
+        return detail::pages_touched(last_regions_, page_size);
+    }
     void queue_random(ByteView bytes) override { random_.queue(bytes); }
 
 private:
@@ -130,6 +135,7 @@ private:
     detail::DocketApplet applet_;
     PersistentState state_;
     SecureBytes committed_;
+    std::vector<detail::NvmRange> last_regions_;  ///< what the last command changed
     std::uint64_t processed_ = 0;
     bool torn_ = false;
 };

@@ -73,6 +73,86 @@ std::size_t PersistentState::used_bytes() const noexcept {
     return n;
 }
 
+namespace {
+
+/// Appends the runs of bytes where `a` and `b` differ (of equal length) to `out`, as area ranges.
+void diff_runs(std::uint32_t area, std::size_t base, ByteView a, ByteView b, std::vector<NvmRange>& out) {
+    const std::size_t n = std::max(a.size(), b.size());
+    std::size_t i = 0;
+    while (i < n) {
+        const auto differs = [&](std::size_t k) { return k >= a.size() || k >= b.size() || a[k] != b[k]; };
+        if (!differs(i)) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < n && differs(j)) ++j;
+        out.push_back({area, base + i, base + j});
+        i = j;
+    }
+}
+
+/// The system area's fields at fixed offsets, each at its largest size.
+Bytes system_area(const PersistentState& s) {
+    Bytes out(s.serial.begin(), s.serial.end());
+    out.resize(10);
+    out.push_back(s.kvn);
+    for (const SecureBytes* k : {&s.k_enc, &s.k_mac, &s.k_dek}) {
+        Bytes key(k->begin(), k->end());
+        key.resize(32);
+        append(out, key);
+    }
+    out.push_back(static_cast<std::uint8_t>(s.state));
+    out.push_back(static_cast<std::uint8_t>(s.sequence_counter >> 16));
+    out.push_back(static_cast<std::uint8_t>(s.sequence_counter >> 8));
+    out.push_back(static_cast<std::uint8_t>(s.sequence_counter));
+    out.push_back(s.scp_failures);
+    Bytes ticket = s.ticket;
+    ticket.resize(std::max<std::size_t>(ticket.size(), 64));
+    Bytes bac(s.bac_seed.begin(), s.bac_seed.end()), aa(s.aa_scalar.begin(), s.aa_scalar.end());
+    bac.resize(16);
+    aa.resize(32);
+    append(out, bac);
+    append(out, aa);
+    append(out, ticket);
+    return out;
+}
+
+Bytes control_information(const ElementaryFile& f) {
+    Bytes out;
+    put_u16(out, static_cast<std::uint16_t>(f.content.size()));
+    for (const auto& [b, e] : f.written) {
+        put_u16(out, b);
+        put_u16(out, e);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<NvmRange> changed_regions(const PersistentState& before, const PersistentState& after) {
+    std::vector<NvmRange> out;
+    const Bytes sys_a = system_area(before), sys_b = system_area(after);
+    diff_runs(0, 0, sys_a, sys_b, out);
+    for (const auto& [fid, f] : after.files) {
+        const auto old = before.files.find(fid);
+        const Bytes ci_b = control_information(f);
+        const Bytes ci_a = old == before.files.end() ? Bytes{} : control_information(old->second);
+        diff_runs(0x10000u | fid, 0, ci_a, ci_b, out);
+        if (old != before.files.end()) diff_runs(fid, 0, old->second.content, f.content, out);
+    }
+    return out;
+}
+
+std::size_t pages_touched(const std::vector<NvmRange>& regions, std::size_t page_size) {
+    if (page_size == 0) return 0;
+    std::set<std::pair<std::uint32_t, std::size_t>> pages;
+    for (const auto& r : regions)
+        for (std::size_t p = r.begin / page_size; r.end > r.begin && p <= (r.end - 1) / page_size; ++p)
+            pages.emplace(r.area, p);
+    return pages.size();
+}
+
 SecureBytes serialize(const PersistentState& s) {
     SecureBytes payload;
     put(payload, kSerial, s.serial);

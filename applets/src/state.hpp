@@ -56,6 +56,21 @@ struct PersistentState {
     std::size_t used_bytes() const noexcept;
 };
 
+/// A region of persistent memory one command changed: `area` 0 is the system area (serial, keys,
+/// lifecycle, counters, secrets, in that order), `0x10000 | fid` a file's control information
+/// (its size and written ranges), `fid` a file's content; [begin, end) are byte offsets in it.
+struct NvmRange {
+    std::uint32_t area = 0;
+    std::size_t begin = 0, end = 0;
+};
+
+/// The regions that differ between two states (a CREATE FILE changes the new file's control
+/// information, not its content: the chip allocates erased pages).
+std::vector<NvmRange> changed_regions(const PersistentState& before, const PersistentState& after);
+
+/// Distinct pages of `page_size` bytes the regions touch (per area: areas start on a page).
+std::size_t pages_touched(const std::vector<NvmRange>& regions, std::size_t page_size);
+
 /// Serializes the state into a card file image: magic, version, length, TLV payload, SHA-256.
 SecureBytes serialize(const PersistentState& state);
 /// Parses a card file image; throws Error(InvalidInput) naming `origin` when the magic, version,

@@ -91,6 +91,9 @@ public:
     virtual std::string serial_hex() const = 0;
     /// Number of command APDUs processed since open().
     virtual std::uint64_t commands_processed() const = 0;
+    /// Pages of `page_size` bytes of persistent memory the last command changed (the page writes
+    /// of the link model, link_model.hpp); 0 when it changed nothing.
+    virtual std::size_t pages_written_by_last_command(std::size_t page_size) const = 0;
     /// Test hook: the next random bytes the card draws (GET CHALLENGE's RND.IC, MUTUAL
     /// AUTHENTICATE's K.IC, ...) are taken from `bytes` first, in order, before the card's own
     /// random source (Doc 9303 Part 11 Appendix D replay).
