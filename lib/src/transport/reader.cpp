@@ -35,7 +35,16 @@ ReaderSpec parse_reader(std::string_view text) {
         spec.pcsc_choice = std::string(text);
         return spec;
     }
-    const std::string_view path = text.substr(4);
+    std::string_view path = text.substr(4);
+    if (const auto q = path.rfind("?link="); q != std::string_view::npos) {
+        const std::string profile(path.substr(q + 6));
+        try {
+            spec.link = apdu::LinkProfile::load(profile);
+        } catch (const Error& e) {
+            throw Error(ErrorKind::Usage, fmt::format("reader '{}': {}", text, e.what()));
+        }
+        path = path.substr(0, q);
+    }
     if (path.empty()) {
         throw Error(ErrorKind::Usage, "reader 'sim:' names no card file: write sim:PATH (a card file) or sim:DIR/ "
                                       "(a folder of cards)");
@@ -178,7 +187,7 @@ public:
                                         "(sim:{}card-000001.card) to read an existing card",
                                         spec_.text, spec_.sim_path.string()));
             }
-            return open_sim_channel(factory_->next_card());
+            return open_sim_channel(factory_->next_card(), {}, spec_.link);
         }
         const std::filesystem::path& path = spec_.sim_path;
         const std::filesystem::path folder = path.parent_path();
@@ -193,7 +202,7 @@ public:
             throw Error(ErrorKind::Communication,
                         fmt::format("no card: sim card file {} does not exist", path.string()));
         }
-        return open_sim_channel(path);
+        return open_sim_channel(path, {}, spec_.link);
     }
 
     void cancel() override {}

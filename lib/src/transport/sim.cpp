@@ -17,8 +17,10 @@ Capabilities capabilities_from_atr(ByteView atr) {
     return caps;
 }
 
-SimLink::SimLink(std::unique_ptr<applet::Card> card, std::string description)
+SimLink::SimLink(std::unique_ptr<applet::Card> card, std::string description,
+                 std::optional<apdu::LinkProfile> link)
     : card_(std::move(card)), description_(std::move(description)) {
+    if (link) projection_ = LinkProjection{std::move(*link), {}};
     if (!card_) throw Error(ErrorKind::Internal, "SimLink without a card");
     atr_ = card_->atr();
     caps_ = capabilities_from_atr(atr_);
@@ -26,7 +28,12 @@ SimLink::SimLink(std::unique_ptr<applet::Card> card, std::string description)
 
 Bytes SimLink::exchange(ByteView command) {
     try {
-        return card_->process(command);
+        Bytes response = card_->process(command);
+        if (projection_) {
+            projection_->account.add(projection_->profile, command.size(), response.size(),
+                                     card_->pages_written_by_last_command(projection_->profile.page_size));
+        }
+        return response;
     } catch (const applet::CardTorn&) {
         std::string what = "a command";
         try {
@@ -40,9 +47,15 @@ Bytes SimLink::exchange(ByteView command) {
     }
 }
 
-std::unique_ptr<LinkChannel> open_sim_channel(const std::filesystem::path& path, applet::CardOptions options) {
+std::string projection_summary(const LinkProjection& p) {
+    return p.account.summary(p.profile.name);
+}
+
+std::unique_ptr<LinkChannel> open_sim_channel(const std::filesystem::path& path, applet::CardOptions options,
+                                              std::optional<apdu::LinkProfile> link) {
     auto card = applet::Card::open(path, std::move(options));
-    return std::make_unique<LinkChannel>(std::make_unique<SimLink>(std::move(card), "sim:" + path.string()));
+    return std::make_unique<LinkChannel>(
+        std::make_unique<SimLink>(std::move(card), "sim:" + path.string(), std::move(link)));
 }
 
 }  // namespace docketcard::transport

@@ -148,3 +148,36 @@ TEST_CASE("sim:DIR/ without create_missing is a usage error and creates nothing"
     CHECK(f.message.find("inserts a new blank card on every connection") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(folder));
 }
+
+TEST_CASE("sim:PATH?link=PROFILE accounts each exchange on the link model", "[transport][sim][link]") {
+    TempDir dir;
+    const std::string path = (dir.path / "l.card").string();
+    const ReaderSpec spec = parse_reader("sim:" + path + "?link=contact-312k");
+    CHECK(spec.kind == ReaderSpec::Kind::SimFile);
+    CHECK(spec.sim_path == path);
+    REQUIRE(spec.link);
+    CHECK(spec.link->name == "contact-312k");
+    auto channel = open_reader(spec)->connect();
+    REQUIRE(channel->link_projection() != nullptr);
+    // SELECT by AID, 12 bytes, answered 90 00 and writing nothing: the hand computation of
+    // tests/unit/base/test_link_model.cpp, 1.9152 ms.
+    REQUIRE(to_hex(channel->transmit(apdu::CommandApdu::select_aid(aid)).encode()) == "9000");
+    const auto& a = channel->link_projection()->account;
+    CHECK(a.commands == 1);
+    CHECK(a.bytes_out == 12);
+    CHECK(a.bytes_in == 2);
+    CHECK(a.pages_written == 0);
+    CHECK(a.cost.total() == Approx(0.0019152));
+    CHECK(projection_summary(*channel->link_projection()) ==
+          "projected card time on contact-312k: 0.002 s for 1 commands (transfer 0.001 s, block gaps 0.000 s, chip "
+          "0.001 s, 0 page writes 0.000 s)");
+
+    // A folder reader takes the profile too; a reader without one has no projection.
+    channel.reset();  // releases the card file
+    CHECK(parse_reader("sim:" + dir.path.string() + "/?link=contactless-424k").kind == ReaderSpec::Kind::SimDir);
+    CHECK(parse_reader("sim:" + dir.path.string() + "/?link=contactless-424k").sim_path == dir.path.string() + "/");
+    CHECK(open_reader(parse_reader("sim:" + path))->connect()->link_projection() == nullptr);
+    CHECK_THROWS_WITH(parse_reader("sim:" + path + "?link=usb"),
+                      "reader 'sim:" + path + "?link=usb': unknown link profile 'usb'; the profiles are contact-9600, "
+                      "contact-312k, contactless-424k, or the path of a profile file (docs/sim.md)");
+}

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "docketcard/apdu/apdu.hpp"
+#include "docketcard/apdu/link_model.hpp"
 
 namespace docketcard::transport {
 
@@ -22,6 +23,13 @@ struct Capabilities {
 /// transmit() handles 61xx (GET RESPONSE loop) and 6Cxx (resend once with the right Le) itself and
 /// returns the final response; it never decides that a status word is fatal: the caller does.
 /// It throws Error(Communication) when the card or reader is gone.
+/// What a modelled link projects for the commands sent so far (a `sim:PATH?link=PROFILE`
+/// reader; apdu/link_model.hpp, docs/sim.md "Link model").
+struct LinkProjection {
+    apdu::LinkProfile profile;
+    apdu::LinkAccount account;
+};
+
 class CardChannel {
 public:
     virtual ~CardChannel() = default;
@@ -33,6 +41,9 @@ public:
     virtual Bytes atr() const = 0;
     /// A short description for messages ("reader 'Virtual PCD 00 00'", "sim:/tmp/a.card").
     virtual std::string description() const = 0;
+    /// The link model's projection when the channel has one (sim: readers with ?link=), else
+    /// nullptr. Channels that wrap another one pass it on.
+    virtual const LinkProjection* link_projection() const { return nullptr; }
 };
 
 }  // namespace docketcard::transport

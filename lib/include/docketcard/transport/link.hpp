@@ -38,6 +38,8 @@ public:
     virtual Bytes atr() const = 0;
     /// A short description for messages ("reader 'Virtual PCD 00 00'").
     virtual std::string description() const = 0;
+    /// The link model's projection, when this link has one (SimLink with a profile).
+    virtual const LinkProjection* link_projection() const { return nullptr; }
 };
 
 /// CardChannel over an ApduLink: handles 61xx by GET RESPONSE (ISO/IEC 7816-4 5.3.4, 7.6.1; the
@@ -53,6 +55,7 @@ public:
     Capabilities capabilities() const override;
     Bytes atr() const override;
     std::string description() const override;
+    const LinkProjection* link_projection() const override { return link_->link_projection(); }
     ApduLink& link() noexcept { return *link_; }
 
 private:

@@ -8,6 +8,9 @@
 //                         unless ConnectOptions::create_missing is false); its folder must exist
 //   "sim:DIR/"            a folder of emulated cards: every connect() inserts a new blank card
 //                         DIR/card-NNNNNN.card (batch issuance on the emulator)
+//   "sim:...?link=PROFILE" either sim: reader, its commands accounted on a physical link model
+//                         (contact-9600, contact-312k, contactless-424k or a profile file;
+//                         docs/sim.md "Link model"): CardChannel::link_projection()
 //
 // parse_reader() + open_reader() give a Reader; Reader::connect() gives a CardChannel. Nothing
 // above this header knows whether pcscd is involved.
@@ -22,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "docketcard/apdu/link_model.hpp"
 #include "docketcard/transport/channel.hpp"
 
 namespace docketcard::transport {
@@ -32,6 +36,8 @@ struct ReaderSpec {
     Kind kind = Kind::Pcsc;
     std::string pcsc_choice;           ///< Pcsc: exact name, substring or index; empty: the only reader
     std::filesystem::path sim_path;    ///< SimFile: the card file; SimDir: the folder
+    /// sim: readers: `?link=PROFILE` after the path, the link its cards are accounted on.
+    std::optional<apdu::LinkProfile> link;
     /// The name as the operator wrote it, for messages.
     std::string text;
 };

@@ -63,6 +63,7 @@ public:
     Capabilities capabilities() const override { return inner_->capabilities(); }
     Bytes atr() const override { return inner_->atr(); }
     std::string description() const override { return inner_->description(); }
+    const LinkProjection* link_projection() const override { return inner_->link_projection(); }
 
 private:
     void init();
