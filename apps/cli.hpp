@@ -74,6 +74,9 @@ void add_common_flags(CLI::App& sub, GlobalOptions& globals);
 /// Prints `doc` as the one JSON result on stdout.
 void print_json(const nlohmann::json& doc);
 
+/// The link model's projection as JSON (profile, commands, bytes, pages, seconds by cause).
+nlohmann::json link_json(const transport::LinkProjection& link);
+
 /// The --document-code option's check: a TD1 document code (ICAO Doc 9303 Part 5, 4.2.2) is 1-2
 /// letters A-Z, the first A, C or I. A bad value is a usage error (exit 2) saying what is accepted.
 CLI::Validator document_code_validator();

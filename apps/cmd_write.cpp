@@ -14,6 +14,7 @@
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/lds/lds.hpp"
 #include "docketcard/perso/perso.hpp"
+#include "docketcard/transport/sim.hpp"
 #include "docketcard/record/record.hpp"
 #include "docketcard/transport/reader.hpp"
 #include "docketcard/transport/trace.hpp"
@@ -111,6 +112,7 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
     std::unique_ptr<transport::CardChannel>& channel = card.channel;
     if (card.plain_trace) options.trace_plain = card.plain_trace;
     perso::WriteResult result;
+    const auto started = std::chrono::steady_clock::now();
     try {
         result = perso::write_card(*channel, holder, keys, options);
     } catch (...) {
@@ -118,6 +120,8 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
         throw;
     }
     printer->finish();
+    const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const transport::LinkProjection* link = channel->link_projection();
 
     if (g.json) {
         nlohmann::json files = nlohmann::json::object();
@@ -131,7 +135,9 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
                     {"already_complete", result.already_complete},
                     {"apdus", result.apdus},
                     {"bytes_sent", result.bytes_sent},
-                    {"files", files}});
+                    {"files", files},
+                    {"host_seconds", host_s},
+                    {"link", link ? link_json(*link) : nlohmann::json(nullptr)}});
         return exit_code::ok;
     }
     std::size_t total = 0;
@@ -146,6 +152,7 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
                    result.files.size(), total, perso::to_string(result.state));
     }
     fmt::print("{} APDUs, {} bytes sent\n", result.apdus, result.bytes_sent);
+    if (link) fmt::print("{}; host time {:.3f} s\n", transport::projection_summary(*link), host_s);
     return exit_code::ok;
 }
 

@@ -79,6 +79,22 @@ void print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << std::endl;
 }
 
+nlohmann::json link_json(const transport::LinkProjection& link) {
+    const auto& a = link.account;
+    return {{"profile", link.profile.name},
+            {"commands", a.commands},
+            {"bytes_out", a.bytes_out},
+            {"bytes_in", a.bytes_in},
+            {"line_bytes", a.cost.line_bytes},
+            {"blocks", a.cost.blocks},
+            {"pages_written", a.pages_written},
+            {"seconds", a.cost.total()},
+            {"transfer_seconds", a.cost.transfer_s},
+            {"gap_seconds", a.cost.gaps_s},
+            {"chip_seconds", a.cost.turnaround_s},
+            {"write_seconds", a.cost.write_s}};
+}
+
 CLI::Validator document_code_validator() {
     return CLI::Validator(
         [](std::string& v) -> std::string {

@@ -16,6 +16,8 @@
 //    command carrying at most (max command data - 8) bytes under SCP03 C-MAC + C-DECRYPTION
 //    (GP Amendment D 6.2.4/6.2.6: 8-byte C-MAC, ISO/IEC 9797-1 method 2 padding to 16 bytes).
 // 3. Cards per minute with the keys in files against the keys in a SoftHSM2 token, side by side.
+// 4. The link model: one card's write, lock and verify projected on each link profile, against
+//    the floor of the link for the card's file content.
 // Results and the machine they came from are recorded in docs/performance.md.
 
 #include <algorithm>
@@ -35,6 +37,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "docketcard/apdu/link_model.hpp"
 #include "docketcard/batch/batch.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/record/record.hpp"
@@ -258,6 +261,57 @@ void keys_file_vs_token(std::size_t holders) {
     fmt::print("  (medians; load average after: {})\n", loadavg());
 }
 
+/// The floor of a link for `content` bytes of file content: the bytes cross once in full blocks
+/// (every block's framing and every chained block's acknowledgement, two block gaps a block),
+/// and the chip programs ceil(content / page) pages. No command headers, no secure messaging, no
+/// chip turnaround, no read-back: no personalization can be faster on that link.
+double link_floor(const apdu::LinkProfile& p, std::size_t content) {
+    const std::size_t blocks = (content + p.max_information - 1) / p.max_information;
+    const std::size_t line = content + blocks * p.block_overhead + (blocks - 1) * p.ack_block;
+    const std::size_t pages = (content + p.page_size - 1) / p.page_size;
+    return static_cast<double>(line) * p.bits_per_byte / p.bit_rate + 2.0 * static_cast<double>(blocks) * p.block_gap_s +
+           static_cast<double>(pages) * p.page_write_s;
+}
+
+/// 4. The write, lock and verify of one card projected on each link profile against that
+///    link's floor for the card's content.
+void link_profiles() {
+    Temp dir;
+    const auto loaded = record::load_records(write_holders(dir.path / "one.jsonl", 1), load_options());
+    const auto& holder = loaded.records.at(0);
+    const auto keys = perso::IssuerKeys::load(kSource / "keys-sample");
+    fmt::print("\nlink model (docs/sim.md): one card, projected card time per step and the floor of the link for "
+               "its file content\n");
+    fmt::print("{:>17} {:>9} {:>9} {:>9} {:>10} {:>8} {:>12} {:>10}\n", "profile", "write s", "lock s", "verify s",
+               "floor s", "pages", "write/floor", "host ms");
+    for (const char* name : {"contact-9600", "contact-312k", "contactless-424k"}) {
+        const auto profile = apdu::LinkProfile::builtin(name);
+        auto channel = transport::open_sim_channel(dir.path / fmt::format("{}.card", name), {}, profile);
+        const auto& account = channel->link_projection()->account;
+        perso::read_card_info(*channel);
+        const double before = account.cost.total();
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto written = perso::write_card(*channel, holder, keys);
+        const double host_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        const double write_s = account.cost.total() - before;
+        const auto pages = account.pages_written;
+        const double l0 = account.cost.total();
+        perso::lock_card(*channel, keys);
+        const double lock_s = account.cost.total() - l0;
+        verify::Options vo;
+        vo.csca = kSource / "keys-sample/csca.pem";
+        vo.record = holder;
+        const double v0 = account.cost.total();
+        verify::verify_card(*channel, vo);
+        const double verify_s = account.cost.total() - v0;
+        std::size_t content = 0;
+        for (const auto& [fid, bytes] : written.files) content += bytes.size();
+        const double floor = link_floor(profile, content);
+        fmt::print("{:>17} {:>9.3f} {:>9.3f} {:>9.3f} {:>10.3f} {:>8} {:>12.2f} {:>10.1f}\n", name, write_s, lock_s,
+                   verify_s, floor, pages, write_s / floor, host_ms);
+    }
+}
+
 void per_card() {
     Temp dir;
     const auto loaded = record::load_records(write_holders(dir.path / "one.jsonl", 1), load_options());
@@ -319,6 +373,7 @@ int main(int argc, char** argv) {
         throughput(holders);
         per_card();
         keys_file_vs_token(std::min<std::size_t>(holders, 20));
+        link_profiles();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_issue: %s\n", e.what());
         return 1;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # End-to-end: docketcard write and lock through a private pcscd with a vpcd reader served by
 # docketcard-sim (tests/e2e/pcsc-env.sh). Usage: tests/e2e/perso_pcsc_test.sh BUILD_DIR
-#   1. write + lock the sample holder on a blank card: exit 0 both
+#   1. write + lock the sample holder on a blank card: exit 0 both; docketcard-sim --link
+#      contact-312k prints the session's projected card time when it stops
 #   2. write on the locked card: exit 7, the card file unchanged (sha256 before/after)
 #   3. a card torn mid-write (docketcard-sim --tear-after N): write exits 4 with the "removed
 #      during personalization" message; the sim restarted on the same card file; the same write
@@ -51,8 +52,8 @@ stop_sim() {
 }
 
 
-# 1. write + lock.
-start_sim "$W/a.card"
+# 1. write + lock (the sim accounts the session on the contact-312k link model).
+start_sim "$W/a.card" --link contact-312k
 expect 0 "write on a blank card" "$DC" write --reader "$READER" --record "$RECORD" --keys "$KEYS" --json
 grep -q '"state": "PERSONALIZED"' "$W/out" || pcsc_env_fail "write --json: state is not PERSONALIZED: $(cat "$W/out")"
 grep -q '"resumed": false' "$W/out" || pcsc_env_fail "write --json: resumed is not false"
@@ -69,6 +70,8 @@ fi
 
 # 2. write on the locked card: exit 7, card file unchanged.
 stop_sim
+grep -Eq "^docketcard-sim: projected card time on contact-312k: [0-9]+\.[0-9]{3} s for [0-9]+ commands \(transfer [0-9.]+ s, block gaps [0-9.]+ s, chip [0-9.]+ s, [1-9][0-9]* page writes [0-9.]+ s\)$" "$W/sim.log" ||
+    pcsc_env_fail "docketcard-sim --link printed no projection: $(cat "$W/sim.log")"
 before=$(sha256sum "$W/a.card" | cut -d' ' -f1)
 start_sim "$W/a.card"
 expect 7 "write on a locked card" "$DC" write --reader "$READER" --record "$RECORD" --keys "$KEYS"
