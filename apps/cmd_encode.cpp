@@ -106,8 +106,9 @@ void publish(const fs::path& tmp, const fs::path& final_dir) {
 Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
                    const lds::EncodeOptions& options, const fs::path& out_dir, const perso::IssuerKeys* plan_keys) {
     lds::Lds files = lds::encode_holder(holder, options);
-    files.set(lds::fid_sod, pki::sign_sod(files.data_group_bytes(), signer));
-    const auto sod = pki::parse_sod(files.get(lds::fid_sod));
+    pki::SignOptions sign;
+    sign.signing_time = std::time(nullptr);
+    files.set(lds::fid_sod, pki::sign_sod(files.data_group_bytes(), signer, sign));
     const auto td1 = mrz::make_td1(holder);
 
     Encoded result{holder.document_number, out_dir / holder.document_number, {}};
@@ -129,7 +130,7 @@ Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner
             result.files.push_back(std::move(info));
         }
         summary += fmt::format("\nsigner: {}\n", signer.subject);
-        if (sod.signing_time) summary += fmt::format("signing time: {}\n", utc(*sod.signing_time));
+        summary += fmt::format("signing time: {}\n", utc(*sign.signing_time));
         if (plan_keys != nullptr) {
             const std::string plan = perso::render_plan(holder, *plan_keys);
             write_file_synced(tmp / "plan.apdu", to_bytes(plan));

@@ -158,6 +158,7 @@ public:
     FileSigner(crypto::EcPrivateKey key, std::string origin) : key_(std::move(key)), origin_(std::move(origin)) {}
     Bytes sign_digest(ByteView digest) const override { return key_.sign_digest_der(digest); }
     std::string origin() const override { return origin_; }
+    bool check_each_signature() const override { return false; }
 
 private:
     crypto::EcPrivateKey key_;
@@ -179,7 +180,9 @@ DocumentSigner make_signer(const std::string& certificate_pem, const std::string
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("{} does not hold the private key of {}", key_origin, cert_origin));
     }
-    return DocumentSigner{std::move(der), file_signer(std::move(key), key_origin), subject_of(cert.get())};
+    std::string subject = subject_of(cert.get());
+    return DocumentSigner{std::move(der), file_signer(std::move(key), key_origin), std::move(subject),
+                          std::shared_ptr<x509_st>(cert.release(), X509_free)};
 }
 
 bool verify_digest(X509* cert, ByteView digest, ByteView der_signature) {
@@ -216,7 +219,9 @@ DocumentSigner make_document_signer(ByteView certificate_der, std::shared_ptr<co
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("{} does not hold the private key of {}", key->origin(), cert_origin));
     }
-    return DocumentSigner{Bytes(certificate_der.begin(), certificate_der.end()), std::move(key), subject_of(cert.get())};
+    std::string subject = subject_of(cert.get());
+    return DocumentSigner{Bytes(certificate_der.begin(), certificate_der.end()), std::move(key), std::move(subject),
+                          std::shared_ptr<x509_st>(cert.release(), X509_free)};
 }
 
 DocumentSigner load_document_signer(const std::filesystem::path& dir) {
@@ -281,7 +286,12 @@ Bytes encode_content_info(CMS_ContentInfo* cms) {
 
 Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& signer, const SignOptions& options) {
     const Bytes lso = encode_lds_security_object(data_groups);
-    auto cert = x509_from_der(signer.certificate_der);
+    X509Ptr parsed_here;
+    X509* cert = signer.parsed.get();
+    if (!cert) {
+        parsed_here = x509_from_der(signer.certificate_der);
+        cert = parsed_here.get();
+    }
     const unsigned flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
 
     CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
@@ -290,7 +300,7 @@ Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& si
     if (!oid || CMS_set1_eContentType(cms.get(), oid.get()) != 1) fail_internal("CMS_set1_eContentType");
     // The SignerInfo is added with the certificate's public key: OpenSSL never sees the private
     // key, the signature comes from signer.key below.
-    CMS_SignerInfo* si = CMS_add1_signer(cms.get(), cert.get(), X509_get0_pubkey(cert.get()), EVP_sha256(), flags);
+    CMS_SignerInfo* si = CMS_add1_signer(cms.get(), cert, X509_get0_pubkey(cert), EVP_sha256(), flags);
     if (!si) fail_internal("CMS_add1_signer");
     if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, oid.get(), -1) != 1)
         fail_internal("adding the content-type attribute");
@@ -319,7 +329,7 @@ Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& si
     } else {
         signature = signer.key->sign_digest(attrs_digest);
     }
-    if (!options.size_estimate && !verify_digest(cert.get(), attrs_digest, signature)) {
+    if (!options.size_estimate && signer.key->check_each_signature() && !verify_digest(cert, attrs_digest, signature)) {
         throw Error(ErrorKind::Internal, fmt::format("the EF.SOD signature made with {} does not verify with the Document "
                                                      "Signer certificate; EF.SOD was not written",
                                                      signer.key->origin()));

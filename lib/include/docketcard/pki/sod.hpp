@@ -21,6 +21,8 @@
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/util/bytes.hpp"
 
+struct x509_st;  // OpenSSL's X509
+
 namespace docketcard::pki {
 
 /// The signing seam of EF.SOD: makes the ECDSA signature of a SHA-256 digest with the Document
@@ -35,6 +37,11 @@ public:
     virtual Bytes sign_digest(ByteView digest) const = 0;
     /// Where the key is, for messages and plans ("document-signer.key", a PKCS#11 URI).
     virtual std::string origin() const = 0;
+    /// Whether sign_sod checks every signature against the certificate before it writes EF.SOD:
+    /// true for a key outside this process (a token answers with whatever it answers); false for
+    /// an in-memory OpenSSL key, whose pairing with the certificate was checked when the Document
+    /// Signer was made (make_document_signer, load_document_signer).
+    virtual bool check_each_signature() const { return true; }
 };
 
 /// A DigestSigner over a private key held in memory (the keys folder's document-signer.key).
@@ -45,6 +52,9 @@ struct DocumentSigner {
     Bytes certificate_der;
     std::shared_ptr<const DigestSigner> key;
     std::string subject;   ///< one-line subject DN, for summaries
+    /// The certificate parsed once, by the factories below; sign_sod parses certificate_der when
+    /// it is unset (OpenSSL's certificate decoding costs more than the signature).
+    std::shared_ptr<x509_st> parsed;
 };
 
 /// Pairs a DER certificate with a signer, checking that the signer's key belongs to the
