@@ -210,8 +210,10 @@ TEST_CASE("a batch killed at random points loses nothing and never verifies a re
     std::mt19937 rng(20240501);
     std::uniform_int_distribution<int> kill_after(1, 30);
 
+    // Rounds go on until 5 kills landed (at most 40 rounds): a kill point at a run's very last
+    // event can find the child already exited, more often on a loaded machine.
     int kills = 0;
-    for (int round = 0; round < 8; ++round) {
+    for (int round = 0; kills < 5 && round < 40; ++round) {
         Child worker([&](int fd) { run_batch(path, records, fd); });
         const int wanted = kill_after(rng);
         const int got = worker.read_progress(wanted);
@@ -231,7 +233,7 @@ TEST_CASE("a batch killed at random points loses nothing and never verifies a re
         CHECK(raw.integer("SELECT count(*) FROM (SELECT card_serial FROM attempts WHERE card_serial IS NOT NULL "
                           "GROUP BY card_serial HAVING count(*) > 1)") == 0);
     }
-    CHECK(kills >= 4);
+    CHECK(kills == 5);
 
     // The last run completes.
     {
