@@ -1,6 +1,7 @@
 #include "applet.hpp"
 
 #include <algorithm>
+#include <set>
 #include <string>
 
 #include "docketcard/crypto/crypto.hpp"
@@ -621,8 +622,8 @@ Response DocketApplet::put_data(const CommandApdu& c, PersistentState& st) {
             touched(st);
             return ok();
         }
-        case 0x0069:  // COMPLETE
-            if (!c.data.empty()) return status(sw::wrong_length);
+        case 0x0069: {  // COMPLETE with the terminal's digest of every file (docs/card-protocol.md)
+            if (c.data.empty() || c.data.size() % kCompleteEntry != 0) return status(sw::wrong_length);
             if (st.state != Lifecycle::Personalizing) return status(sw::conditions_not_satisfied);
             for (const std::uint16_t fid : {std::uint16_t{0x011E}, std::uint16_t{0x011D}, std::uint16_t{0x0101}}) {
                 if (!st.files.contains(fid)) return status(sw::conditions_not_satisfied);
@@ -631,8 +632,22 @@ Response DocketApplet::put_data(const CommandApdu& c, PersistentState& st) {
                 if (!f.complete()) return status(sw::conditions_not_satisfied);
             }
             if (st.bac_seed.empty() || st.aa_scalar.empty()) return status(sw::conditions_not_satisfied);
+            // The card is complete only when the terminal names every file it holds, once, with
+            // the SHA-256 (first 16 bytes) of what the card holds: a file that differs from what
+            // the terminal wrote keeps the card PERSONALIZING.
+            if (c.data.size() / kCompleteEntry != st.files.size()) return status(sw::wrong_data);
+            std::set<std::uint16_t> named;
+            for (std::size_t at = 0; at < c.data.size(); at += kCompleteEntry) {
+                const std::uint16_t fid = get_u16(c.data, at);
+                const auto f = st.files.find(fid);
+                if (f == st.files.end() || !named.insert(fid).second) return status(sw::wrong_data);
+                const Bytes digest = crypto::sha256(f->second.content);
+                if (!std::equal(digest.begin(), digest.begin() + kCompleteDigest, c.data.begin() + at + 2))
+                    return status(sw::wrong_data);
+            }
             st.state = Lifecycle::Personalized;
             return ok();
+        }
         case 0xDEAD:  // LOCK
             if (!c.data.empty()) return status(sw::wrong_length);
             if (st.state != Lifecycle::Personalized) return status(sw::conditions_not_satisfied);
@@ -676,6 +691,9 @@ Response DocketApplet::update_binary(const CommandApdu& c, PersistentState& st) 
     if (offset >= f.content.size()) return status(sw::wrong_p1p2);
     if (offset + c.data.size() > f.content.size()) return status(sw::wrong_length);
     std::copy(c.data.begin(), c.data.end(), f.content.begin() + static_cast<std::ptrdiff_t>(offset));
+    if (hooks_.bad_cell && hooks_.bad_cell->first == *selected_ef_ && hooks_.bad_cell->second >= offset &&
+        hooks_.bad_cell->second < offset + c.data.size())
+        f.content[hooks_.bad_cell->second] ^= 0xFF;
     f.mark_written(offset, c.data.size());
     touched(st);
     return ok();

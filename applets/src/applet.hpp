@@ -25,6 +25,10 @@ namespace docketcard::applet::detail {
 inline constexpr std::uint8_t kAid[] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
 /// Largest command data field and response data field (extended length, ISO/IEC 7816-4 5.1).
 inline constexpr std::size_t kMaxData = 2048;
+/// COMPLETE's command data: one entry per file, its FID (2 bytes) and the first 16 bytes of the
+/// SHA-256 of its content (docs/card-protocol.md).
+inline constexpr std::size_t kCompleteDigest = 16;
+inline constexpr std::size_t kCompleteEntry = 2 + kCompleteDigest;
 
 /// A response before encoding.
 struct Response {

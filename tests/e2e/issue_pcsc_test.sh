@@ -3,7 +3,7 @@
 # served by docketcard-sim, the test playing the operator who inserts and removes cards.
 # Usage: tests/e2e/issue_pcsc_test.sh BUILD_DIR
 #   A 2-holder batch on "Virtual PCD 00 00". The first card is torn mid-write (docketcard-sim
-#   --tear-after 40: the sim exits, so the card leaves the reader); the batch journals it spoiled
+#   --tear-after 16, inside DG2: the sim exits, so the card leaves the reader); the batch journals it spoiled
 #   and asks for a new card; the test inserts new blank cards (a fresh sim with a new card file)
 #   each time the batch asks, and removes each card when asked.
 #   Expected: exit 0; the journal holds 3 attempts: DC2600001 spoiled (with its serial), then
@@ -76,7 +76,7 @@ PCSC_ENV_BG_PIDS+=("$ISSUE_PID")
 
 # Card 1 is torn during the write: the sim exits with code 3 (docs/sim.md).
 wait_events waiting_for_card 1
-start_sim "$W/card1.card" --tear-after 40
+start_sim "$W/card1.card" --tear-after 16
 rc=0
 deadline=$((SECONDS + PCSC_ENV_TIMEOUT))
 while kill -0 "$SIM_PID" 2>/dev/null; do

@@ -82,8 +82,8 @@ after=$(sha256sum "$W/a.card" | cut -d' ' -f1)
 [ "$before" = "$after" ] || pcsc_env_fail "the locked card file changed ($before -> $after)"
 
 
-# 3. torn mid-write (command 40: inside DG2), then the same write finishes the card.
-start_sim "$W/b.card" --tear-after 40
+# 3. torn mid-write (command 16: inside DG2), then the same write finishes the card.
+start_sim "$W/b.card" --tear-after 16
 expect 4 "write on a card torn mid-write" "$DC" write --reader "$READER" --record "$RECORD" --keys "$KEYS"
 grep -q "the card was removed during personalization; it is incomplete (state PERSONALIZING). Put it back and run the same write command to finish it, or set it aside." "$W/err" ||
     pcsc_env_fail "torn write: $(cat "$W/err")"

@@ -117,13 +117,11 @@ private:
                 comment("DG15 = the SubjectPublicKeyInfo of that point; EF.SOD = signed over DG1 DG2 DG11 DG12 DG13 "
                         "DG14 DG15");
                 break;
-            case StepKind::ReadBack:
-                comment("read-back: every file is read inside SCP03 and its SHA-256 compared with what was written");
-                for (std::uint16_t fid : p_.all_files) read_back(fid);
-                break;
             case StepKind::Complete:
-                comment("COMPLETE: PERSONALIZING -> PERSONALIZED");
-                line(apdu_line(complete()));
+                comment("COMPLETE: PERSONALIZING -> PERSONALIZED only when every file on the card has the digest "
+                        "given here (FID || first 16 bytes of SHA-256, per file)");
+                line(fmt::format("80 DA 00 69 {:02X} <{} x (FID, SHA-256[0..15]): {}>", p_.all_files.size() * 18,
+                                 p_.all_files.size(), file_list()));
                 break;
         }
     }
@@ -164,21 +162,10 @@ private:
         }
     }
 
-    void read_back(std::uint16_t fid) {
-        const std::string label = file_label(fid);
-        comment("SELECT " + label + ", READ BINARY");
-        line(apdu_line(select_file(fid)));
-        std::optional<std::size_t> size;
-        if (known(fid)) size = p_.files.get(fid).size();
-        if (fid == lds::dg_file_id(15)) size = lds::encode_dg15(crypto::EcPrivateKey::generate_p256().public_key_spki()).size();
-        if (!size) {
-            line(fmt::format("00 B0 <offset> <Le up to {}> (until the end of {})",
-                             fields_of(read_binary(0, o_.max_response_data)).le, label));
-            return;
-        }
-        for (std::size_t off = 0; off < *size; off += o_.max_response_data) {
-            line(apdu_line(read_binary(static_cast<std::uint16_t>(off), std::min(o_.max_response_data, *size - off))));
-        }
+    std::string file_list() const {
+        std::string out;
+        for (std::uint16_t fid : p_.all_files) out += (out.empty() ? "" : " ") + file_label(fid);
+        return out;
     }
 
     const Prepared& p_;

@@ -112,7 +112,6 @@ Prepared prepare(const record::HolderRecord& holder) {
     p.steps.push_back({K::WriteFile, lds::dg_file_id(14)});
     p.steps.push_back({K::WriteFile, lds::dg_file_id(15)});
     p.steps.push_back({K::WriteFile, lds::fid_sod});
-    p.steps.push_back({K::ReadBack});
     p.steps.push_back({K::Complete});
     return p;
 }
@@ -135,7 +134,15 @@ CommandApdu read_binary(std::uint16_t offset, std::size_t le) { return CommandAp
 CommandApdu put_bac_secret(ByteView secret) { return CommandApdu(0x80, 0xDA, 0x00, 0x62, Bytes(secret.begin(), secret.end())); }
 CommandApdu generate_aa_key() { return CommandApdu(0x80, 0x47, 0x80, 0x00, {}, 256); }
 CommandApdu read_aa_public_key() { return CommandApdu(0x80, 0x47, 0x81, 0x00, {}, 256); }
-CommandApdu complete() { return CommandApdu(0x80, 0xDA, 0x00, 0x69); }
+CommandApdu complete(const lds::Lds& files, const std::vector<std::uint16_t>& fids) {
+    Bytes data;
+    for (std::uint16_t fid : fids) {
+        put_u16(data, fid);
+        const Bytes digest = crypto::sha256(files.get(fid));
+        data.insert(data.end(), digest.begin(), digest.begin() + 16);
+    }
+    return CommandApdu(0x80, 0xDA, 0x00, 0x69, data);
+}
 CommandApdu lock() { return CommandApdu(0x80, 0xDA, 0xDE, 0xAD); }
 
 }  // namespace docketcard::perso::detail

@@ -27,8 +27,7 @@ enum class StepKind {
     WriteFile,           ///< CREATE FILE, SELECT, UPDATE BINARY in chunks
     PutBacSecret,        ///< PUT DATA 62
     GenerateAaKey,       ///< GENERATE AA KEY; DG15 and EF.SOD follow from its answer
-    ReadBack,            ///< SELECT + READ BINARY of every file, SHA-256 compared
-    Complete,            ///< PUT DATA 69
+    Complete,            ///< PUT DATA 69 with every file's digest: the card checks its files
 };
 
 struct Step {
@@ -69,7 +68,10 @@ apdu::CommandApdu read_binary(std::uint16_t offset, std::size_t le);
 apdu::CommandApdu put_bac_secret(ByteView secret);
 apdu::CommandApdu generate_aa_key();
 apdu::CommandApdu read_aa_public_key();
-apdu::CommandApdu complete();
+/// COMPLETE (docs/card-protocol.md): for each of `fids` in order, the FID and the first 16 bytes of
+/// the SHA-256 of the file's content in `files`. The card answers 6A80 unless they name exactly
+/// the files it holds with exactly these digests, and stays PERSONALIZING.
+apdu::CommandApdu complete(const lds::Lds& files, const std::vector<std::uint16_t>& fids);
 apdu::CommandApdu lock();
 
 /// A status word the operation cannot accept: throws CardError naming the operation, the status

@@ -57,7 +57,7 @@ private:
     bool card_already_complete();
     void write_file(std::uint16_t fid);
     void generate_aa_key();
-    void read_back();
+    void complete();
     std::time_t signing_time() const {
         return std::chrono::system_clock::to_time_t(options_.signing_time.value_or(std::chrono::system_clock::now()));
     }
@@ -164,12 +164,7 @@ WriteResult Writer::execute() {
                 send(put_bac_secret(view(prepared_.bac_secret)), "PUT DATA BAC secret (80 DA 00 62)");
                 break;
             case StepKind::GenerateAaKey: generate_aa_key(); break;
-            case StepKind::ReadBack: read_back(); break;
-            case StepKind::Complete:
-                phase_ = Phase::Completing;
-                progress("marking the card complete");
-                send(detail::complete(), "COMPLETE (80 DA 00 69)");
-                break;
+            case StepKind::Complete: complete(); break;
         }
     }
     result_.state = CardState::Personalized;
@@ -320,35 +315,21 @@ void Writer::generate_aa_key() {
     for (std::uint16_t fid : {lds::dg_file_id(14), lds::dg_file_id(15), lds::fid_sod}) total_ += files_.get(fid).size();
 }
 
-void Writer::read_back() {
-    progress("reading back");
-    for (std::uint16_t fid : prepared_.all_files) {
-        const Bytes& expected = files_.get(fid);
-        const std::string label = file_label(fid);
-        send(select_file(fid), "SELECT " + label + " for read-back");
-        Bytes got;
-        while (got.size() < expected.size()) {
-            const std::size_t n = std::min(chunk_out_, expected.size() - got.size());
-            const auto r = send(read_binary(static_cast<std::uint16_t>(got.size()), n),
-                                fmt::format("READ BINARY {} at offset {}", label, got.size()));
-            if (r.data.size() != n) {
-                throw Error(ErrorKind::VerificationFailed,
-                            fmt::format("read-back of {}: asked for {} bytes at offset {}, the card returned {}; the "
-                                        "card is left incomplete (state PERSONALIZING): run the same write command "
-                                        "again; if it fails again, set the card aside",
-                                        label, n, got.size(), r.data.size()));
-            }
-            append(got, r.data);
-        }
-        const Bytes want = crypto::sha256(expected), have = crypto::sha256(got);
-        if (want != have) {
-            throw Error(ErrorKind::VerificationFailed,
-                        fmt::format("read-back of {} does not match what was written (SHA-256 {} on the card, {} "
-                                    "written); the card is left incomplete (state PERSONALIZING): run the same write "
-                                    "command again; if it fails again, set the card aside",
-                                    label, to_hex(have), to_hex(want)));
-        }
+// COMPLETE carries the digest of every file as written; the card compares them with what it
+// holds (docs/card-protocol.md), so a card whose content differs never becomes PERSONALIZED,
+// without reading the files back over the link.
+void Writer::complete() {
+    phase_ = Phase::Completing;
+    progress("marking the card complete");
+    const auto r = scp().transmit(detail::complete(files_, prepared_.all_files));
+    if (r.sw == apdu::sw::wrong_data) {
+        throw CardError(ErrorKind::VerificationFailed,
+                        "the card's copy of a file does not match what was written (COMPLETE with the files' "
+                        "digests answered 6A80); the card is left incomplete (state PERSONALIZING): run the same "
+                        "write command again; if it fails again, set the card aside",
+                        r.sw.value());
     }
+    expect_ok(r, "COMPLETE (80 DA 00 69)");
 }
 
 }  // namespace

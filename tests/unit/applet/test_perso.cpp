@@ -27,6 +27,19 @@ Bytes create_body(std::uint16_t size, std::uint16_t fid) {
     return b;
 }
 
+// COMPLETE's data (docs/card-protocol.md): per file, FID || SHA-256(content)[0..15].
+Bytes complete_body(const std::vector<std::pair<std::uint16_t, Bytes>>& files) {
+    Bytes b;
+    for (const auto& [fid, content] : files) {
+        put_u16(b, fid);
+        const Bytes d = crypto::sha256(content);
+        b.insert(b.end(), d.begin(), d.begin() + 16);
+    }
+    return b;
+}
+
+const Bytes kCom = from_hex("60145F0104303130365F36063034303030305C026175");
+
 // A minimal host-side personalization: every command through SCP03, UPDATE BINARY of EF.SOD as
 // a chain (CLA 94), COMPLETE at the end. Returns after COMPLETE.
 void personalize(Card& card) {
@@ -48,7 +61,7 @@ void personalize(Card& card) {
     must(cmd(0xA4, 0x02, 0x0C, from_hex("011D")));
     for (const auto& part : apdu::CommandApdu(0x80, 0xD6, 0, 0, filled(400, 9)).chain(200)) must(part);
     must(cmd(0x47, 0x80, 0x00));
-    must(cmd(0xDA, 0x00, 0x69));
+    must(cmd(0xDA, 0x00, 0x69, complete_body({{0x011E, kCom}, {0x0101, filled(93, 1)}, {0x011D, filled(400, 9)}})));
 }
 
 }  // namespace
@@ -78,8 +91,11 @@ TEST_CASE("Full personalization: BLANK -> PERSONALIZING -> PERSONALIZED -> LOCKE
     // A write in PERSONALIZED returns to PERSONALIZING; COMPLETE again; LOCK.
     CHECK(scp.send(cmd(0xD6, 0, 0, Bytes{0x01})).sw.value() == 0x9000);
     CHECK(scp.send(cmd(0xDA, 0xDE, 0xAD)).sw.value() == 0x6985);  // LOCK needs PERSONALIZED
-    CHECK(scp.send(cmd(0xDA, 0x00, 0x69)).sw.value() == 0x9000);
-    CHECK(scp.send(cmd(0xDA, 0x00, 0x69)).sw.value() == 0x6985);  // only from PERSONALIZING
+    Bytes rewritten = filled(400, 9);
+    rewritten[0] = 0x01;
+    const Bytes done = complete_body({{0x011E, kCom}, {0x0101, filled(93, 1)}, {0x011D, rewritten}});
+    CHECK(scp.send(cmd(0xDA, 0x00, 0x69, done)).sw.value() == 0x9000);
+    CHECK(scp.send(cmd(0xDA, 0x00, 0x69, done)).sw.value() == 0x6985);  // only from PERSONALIZING
     CHECK(scp.send(cmd(0xDA, 0xDE, 0xAD)).sw.value() == 0x9000);
     CHECK(state_of(*card) == 0x0F);
 
@@ -102,7 +118,7 @@ TEST_CASE("Personalization refusals and limits", "[applet][perso]") {
     // BLANK: nothing but the ticket.
     CHECK(scp.send(cmd(0xE0, 0, 0, create_body(10, 0x0101))).sw.value() == 0x6985);
     CHECK(scp.send(cmd(0x47, 0x80, 0x00)).sw.value() == 0x6985);
-    CHECK(scp.send(cmd(0xDA, 0x00, 0x69)).sw.value() == 0x6985);
+    CHECK(scp.send(cmd(0xDA, 0x00, 0x69, complete_body({{0x011E, kCom}}))).sw.value() == 0x6985);
     CHECK(scp.send(cmd(0xDA, 0x00, 0x68, Bytes(65, 0x41))).sw.value() == 0x6700);
     CHECK(scp.send(cmd(0xDA, 0x00, 0x68, to_bytes("T"))).sw.value() == 0x9000);
     CHECK(state_of(*card) == 0x03);
@@ -139,7 +155,7 @@ TEST_CASE("Personalization refusals and limits", "[applet][perso]") {
     CHECK(back.sw.value() == 0x9000);
     CHECK(back.data == filled(2000, 3));
     // Half-written files prevent COMPLETE.
-    CHECK(scp.send(cmd(0xDA, 0x00, 0x69)).sw.value() == 0x6985);
+    CHECK(scp.send(cmd(0xDA, 0x00, 0x69, complete_body({{0x0102, filled(2000, 3)}}))).sw.value() == 0x6985);
     // DELETE frees the budget.
     CHECK(scp.send(cmd(0xE4, 0, 0, from_hex("0103"))).sw.value() == 0x9000);
     CHECK(scp.send(cmd(0xE0, 0, 0, create_body(0x7FFF, 0x0106))).sw.value() == 0x9000);
@@ -160,13 +176,29 @@ TEST_CASE("COMPLETE requires EF.COM, EF.SOD, DG1, full files, BAC secret and AA 
     }
     REQUIRE(sw(cmd(0xDA, 0x00, 0x62, from_hex(bac_secret_hex("L898902C<", "690806", "940623")))) == 0x9000);
     REQUIRE(sw(cmd(0x47, 0x80, 0x00)) == 0x9000);
-    CHECK(sw(cmd(0xDA, 0x00, 0x69)) == 0x6985);  // DG1 missing
+    const Bytes four{1, 2, 3, 4};
+    const Bytes all = complete_body({{0x011E, four}, {0x011D, four}, {0x0101, four}});
+    CHECK(sw(cmd(0xDA, 0x00, 0x69, complete_body({{0x011E, four}, {0x011D, four}}))) == 0x6985);  // DG1 missing
     REQUIRE(sw(cmd(0xE0, 0, 0, create_body(4, 0x0101))) == 0x9000);
     REQUIRE(sw(cmd(0xA4, 0x02, 0x0C, from_hex("0101"))) == 0x9000);
     REQUIRE(sw(cmd(0xD6, 0, 2, Bytes{3, 4})) == 0x9000);  // written out of order
-    CHECK(sw(cmd(0xDA, 0x00, 0x69)) == 0x6985);
+    CHECK(sw(cmd(0xDA, 0x00, 0x69, all)) == 0x6985);
     REQUIRE(sw(cmd(0xD6, 0, 0, Bytes{1, 2})) == 0x9000);
-    CHECK(sw(cmd(0xDA, 0x00, 0x69)) == 0x9000);
+
+    // The digests must name exactly the card's files, once each, with the digests of their
+    // content; otherwise 6A80 and the card stays PERSONALIZING. Without data, or with a partial
+    // entry: 6700.
+    CHECK(sw(cmd(0xDA, 0x00, 0x69)) == 0x6700);
+    CHECK(sw(cmd(0xDA, 0x00, 0x69, Bytes(all.begin(), all.end() - 1))) == 0x6700);
+    CHECK(sw(cmd(0xDA, 0x00, 0x69, complete_body({{0x011E, four}, {0x011D, four}, {0x0101, Bytes{1, 2, 3, 5}}}))) ==
+          0x6A80);  // DG1 on the card is not what the terminal wrote
+    CHECK(sw(cmd(0xDA, 0x00, 0x69, complete_body({{0x011E, four}, {0x011D, four}}))) == 0x6A80);  // DG1 not named
+    CHECK(sw(cmd(0xDA, 0x00, 0x69, complete_body({{0x011E, four}, {0x011D, four}, {0x011E, four}}))) ==
+          0x6A80);  // named twice
+    CHECK(sw(cmd(0xDA, 0x00, 0x69, complete_body({{0x011E, four}, {0x011D, four}, {0x0102, four}}))) ==
+          0x6A80);  // a file the card does not hold
+    CHECK(state_of(*card) == 0x03);
+    CHECK(sw(cmd(0xDA, 0x00, 0x69, all)) == 0x9000);
     CHECK(state_of(*card) == 0x07);
     // A new AA key is a write: back to PERSONALIZING.
     CHECK(sw(cmd(0x47, 0x80, 0x00)) == 0x9000);

@@ -22,7 +22,7 @@ TEST_CASE("tear at every command of a write, then write again", "[perso][tear]")
         auto card = transport::open_sim_channel(dir.path / "card.bin", o);
         total = perso::write_card(*card, h, keys(), options).apdus;
     }
-    REQUIRE(total > 40);
+    REQUIRE(total > 30);  // 38 for this holder: no read-back, COMPLETE carries the digests
 
     // A "lost" tear at command n leaves the same persistent state as an "applied" tear at n - 1
     // (the card applies each command completely or not at all; session state is volatile), so

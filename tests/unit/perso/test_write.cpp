@@ -260,3 +260,40 @@ TEST_CASE("write --document-code: a record without document_code gets the defaul
     for (const auto& r : many.records) own += r.document_code == "IR";
     CHECK(own > 0);
 }
+
+TEST_CASE("a file the card stores wrongly keeps the card PERSONALIZING: COMPLETE checks every digest", "[perso]") {
+    // A failing cell in DG2 (the photo) at offset 100: the UPDATE BINARY answers 9000, the card
+    // holds a different byte. No read-back crosses the link; COMPLETE's digests catch it.
+    applet::CardOptions o;
+    o.random_seed = 3;
+    o.test.bad_cell = std::make_pair(std::uint16_t{0x0102}, std::size_t{100});
+    transport::LinkChannel card(std::make_unique<transport::SimLink>(applet::Card::in_memory(o), "memory card"));
+    try {
+        perso::write_card(card, holder(), keys(), fixed_time());
+        FAIL("a card holding a wrong byte was completed");
+    } catch (const CardError& e) {
+        CHECK(e.kind() == ErrorKind::VerificationFailed);
+        CHECK(e.status_word() == 0x6A80);
+        CHECK(std::string(e.what()) ==
+              "the card's copy of a file does not match what was written (COMPLETE with the files' digests answered "
+              "6A80); the card is left incomplete (state PERSONALIZING): run the same write command again; if it "
+              "fails again, set the card aside");
+    }
+    CHECK(perso::read_card_info(card).state == CardState::Personalizing);
+    // The same write again rewrites the files and fails the same way: the cell is bad for good.
+    CHECK_THROWS_AS(perso::write_card(card, holder(), keys(), fixed_time()), CardError);
+    CHECK(perso::read_card_info(card).state == CardState::Personalizing);
+    CHECK_THROWS_AS(perso::lock_card(card, keys()), Error);
+}
+
+TEST_CASE("the write reads nothing back: read commands carry under 10% of the bytes written", "[perso]") {
+    auto card = memory_card(5);
+    const auto result = perso::write_card(*card, holder(), keys(), fixed_time());
+    std::size_t content = 0;
+    for (const auto& [fid, bytes] : result.files) content += bytes.size();
+    // Every command of the write is SELECT, GET DATA, SCP03, CREATE FILE, UPDATE BINARY, PUT DATA,
+    // GENERATE AA KEY or COMPLETE: 39 commands, none of them READ BINARY.
+    CHECK(result.apdus == 39);
+    CHECK(result.bytes_sent > content);
+    CHECK(result.bytes_sent < content + content / 5);
+}

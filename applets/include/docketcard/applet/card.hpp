@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "docketcard/util/bytes.hpp"
 
@@ -45,6 +46,9 @@ struct CardTestHooks {
     /// Accept any EXTERNAL AUTHENTICATE security level (e.g. 11, C-MAC + R-MAC, of the
     /// Amendment D vector) instead of only 03, 13, 33.
     bool any_security_level = false;
+    /// A failing memory cell: the byte at this (FID, offset) is stored inverted whenever an
+    /// UPDATE BINARY writes it, as a worn EEPROM page would (the write still answers 9000).
+    std::optional<std::pair<std::uint16_t, std::size_t>> bad_cell;
 };
 
 /// What happens to the command at the tear point (CardOptions::tear_after).
