@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes samples/holders.jsonl, samples/holders.csv and samples/holder.json from one table, so the
 three formats hold the same fictional holders (tests compare them). All people are invented."""
-import csv, json, os
+import csv, datetime, json, os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 R = ["parole", "recognizance", "bond", "alternatives_to_detention", "order_of_supervision",
@@ -41,6 +41,38 @@ CONDITIONS = [
     ["Attend every hearing"],
 ]
 
+# The paper a released holder is handed (forms of DHS / EOIR), by release type; the card carries
+# them in DG13 version 2.
+FORMS = {
+    "parole": [("I-94", "Arrival/Departure Record"), ("I-512L", "Authorization for Parole of an Alien")],
+    "recognizance": [("I-220A", "Order of Release on Recognizance"), ("I-862", "Notice to Appear")],
+    "bond": [("I-340", "Notice to Obligor to Deliver Alien"), ("I-862", "Notice to Appear")],
+    "alternatives_to_detention": [("I-220A", "Order of Release on Recognizance"),
+                                  ("G-56", "Call-In Letter")],
+    "order_of_supervision": [("I-220B", "Order of Supervision"), ("I-205", "Warrant of Removal/Deportation")],
+    "conditional_parole": [("I-286", "Notice of Custody Determination"), ("I-830", "Notice to EOIR: Alien Address")],
+}
+EXTRA = [("I-830", "Notice to EOIR: Alien Address"), ("G-56", "Call-In Letter"),
+         ("I-213", "Record of Deportable/Inadmissible Alien"), ("I-797C", "Notice of Action")]
+
+def day(iso, delta):
+    return (datetime.date.fromisoformat(iso) + datetime.timedelta(days=delta)).isoformat()
+
+def documents(i, n, court, rel, issued):
+    count = 16 if n == 6 else [1, 2, 3, 4, 5][i % 5]
+    kinds = FORMS[rel] + EXTRA
+    docs = []
+    for k in range(count):
+        form, title = kinds[k % len(kinds)]
+        d = {"form": form, "title": title, "number": f"{court}{n:03d}-{k + 1:02d}",
+             "issued_on": day(issued, -((count - k) * 3 + i % 4))}
+        if form == "G-56":
+            d["expires_on"] = day(d["issued_on"], 180)
+        if k % 2 == 0:
+            d["issued_by"] = f"ICE ERO {court}"
+        docs.append(d)
+    return docs
+
 def holder(i, p):
     n = i + 1
     surname, given, sex, dob, nat, pob, anum, court, rel = p
@@ -69,6 +101,14 @@ def holder(i, p):
         "check_in_interval_days": [7, 14, 30, 1, 90, 365][i % 6],
         "conditions": CONDITIONS[i % 5],
     }
+    rec["background_check"] = {
+        "reference": f"NSBC-{rec['date_of_issue'][:4]}-{n * 4099 % 1000000:06d}",
+        "cleared_on": day(rec["date_of_issue"], -(5 + (i * 7) % 40)),
+        "agency": "National Vetting Center",
+    }
+    rec["documents"] = documents(i, n, court, rel, rec["date_of_issue"])
+    if n not in (5, 17):
+        rec["portal_reference"] = f"DKT{n:02d}" + "".join("ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[(n * 7 + k * 13) % 32] for k in range(9))
     if n in (3, 12):
         rec["document_code"] = "IR"
     if n == 21:
@@ -82,19 +122,28 @@ with open(os.path.join(HERE, "holders.jsonl"), "w", encoding="utf-8") as f:
 with open(os.path.join(HERE, "holder.json"), "w", encoding="utf-8") as f:
     f.write(json.dumps(records[0], ensure_ascii=False, indent=2) + "\n")
 
+max_docs = max(len(r["documents"]) for r in records)
 cols = ["document_number", "document_code", "issuing_state", "surname", "given_names", "sex",
         "date_of_birth", "nationality", "place_of_birth", "date_of_issue", "date_of_expiry", "photo",
         "a_number", "card_access_number", "docket.court", "docket.case_number",
         "docket.next_hearing", "docket.release_type", "docket.reporting_office",
-        "docket.check_in_interval_days", "docket.conditions"]
+        "docket.check_in_interval_days", "docket.conditions", "background_check.reference",
+        "background_check.cleared_on", "background_check.agency", "portal_reference"]
+cols += [f"documents.{k}.{f}" for k in range(1, max_docs + 1)
+         for f in ("form", "title", "number", "issued_on", "expires_on", "issued_by")]
 with open(os.path.join(HERE, "holders.csv"), "w", encoding="utf-8", newline="") as f:
     w = csv.writer(f, lineterminator="\r\n")
     w.writerow(cols)
     for r in records:
         row = []
         for c in cols:
-            if c.startswith("docket."):
-                v = r["docket"].get(c[7:])
+            group, _, sub = c.partition(".")
+            if group == "documents":
+                k, _, field = sub.partition(".")
+                docs = r["documents"]
+                v = docs[int(k) - 1].get(field) if int(k) <= len(docs) else None
+            elif sub:
+                v = r[group].get(sub)
                 if isinstance(v, list):
                     v = "|".join(v)
             else:

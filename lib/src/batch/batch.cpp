@@ -95,7 +95,23 @@ std::string canonical_record(const record::HolderRecord& h) {
           {"reporting_office", h.docket.reporting_office},
           {"check_in_interval_days", h.docket.check_in_interval_days},
           {"conditions", h.docket.conditions}}},
+        {"background_check",
+         {{"reference", h.background_check.reference},
+          {"cleared_on", h.background_check.cleared_on.iso()},
+          {"agency", h.background_check.agency}}},
+        // A credential: only its digest goes into the canonical form (and so the journal's digest).
+        {"portal_reference_sha256",
+         h.portal_reference ? nlohmann::json(to_hex(crypto::sha256(view(*h.portal_reference)))) : nlohmann::json(nullptr)},
     };
+    nlohmann::json documents = nlohmann::json::array();
+    for (const auto& d : h.documents)
+        documents.push_back({{"form", d.form},
+                             {"title", d.title},
+                             {"number", d.number},
+                             {"issued_on", d.issued_on.iso()},
+                             {"expires_on", d.expires_on ? nlohmann::json(d.expires_on->iso()) : nlohmann::json(nullptr)},
+                             {"issued_by", d.issued_by ? nlohmann::json(*d.issued_by) : nlohmann::json(nullptr)}});
+    doc["documents"] = std::move(documents);
     return doc.dump();
 }
 
@@ -342,6 +358,7 @@ void Runner::register_records() {
         e.document_number = item.rec.document_number;
         e.source = fmt::format("{}:{}", item.rec.source_file, item.rec.source_line);
         e.digest = item.digest;
+        e.background_check = item.rec.background_check.reference;
         journal_->register_record(e);
         valid_docs.insert(e.document_number);
     }

@@ -56,7 +56,17 @@ private:
                                     const char* accepted, const std::string& prefix = "");
     std::string country(const char* field, const std::string& v);
     void name(const char* field, const std::string& v, bool required);
-    std::optional<Date> full_date(const nlohmann::json& obj, const char* field);
+    std::optional<Date> full_date(const nlohmann::json& obj, const char* field, bool required,
+                                  const std::string& prefix = "");
+    // A text of 1-max bytes; reports missing (when required), a wrong type or a wrong length.
+    std::optional<std::string> bounded_text(const nlohmann::json& obj, const char* key, bool required,
+                                            std::size_t max, const std::string& prefix);
+    const nlohmann::json* object(const nlohmann::json& obj, const char* key, const std::string& accepted);
+    void background_check(const nlohmann::json& obj, const std::optional<Date>& date_of_issue,
+                          const Date& today, BackgroundCheck& out);
+    static bool form_number(std::string_view s);
+    void documents(const nlohmann::json& obj, const Date& today, std::vector<ReleaseDocument>& out);
+    void portal_reference(const nlohmann::json& obj, HolderRecord& r);
     void photo(const std::string& v, HolderRecord& r);
     std::optional<int> whole_number(const nlohmann::json& obj, const char* key,
                                     const std::string& field, const char* accepted);

@@ -123,8 +123,30 @@ void load_json_lines(std::string_view text, Loader& l) {
     }
 }
 
-// CSV: one column per field; docket fields as docket.<name>; docket.conditions separated by `|`;
-// an empty cell is an absent field.
+// The columns that stand for a nested field of a record; nullptr for other names.
+const char* group_columns(const std::string& name) {
+    if (name == "docket") return "docket.court, docket.case_number, ...";
+    if (name == "background_check") return "background_check.reference, background_check.cleared_on, background_check.agency";
+    if (name == "documents") return "documents.1.form, documents.1.title, ... documents.16.issued_by";
+    return nullptr;
+}
+
+// A CSV cell holding a list: entries separated by `|`.
+json split_list(const std::string& cell) {
+    json list = json::array();
+    std::size_t s = 0;
+    for (;;) {
+        const auto bar = cell.find('|', s);
+        list.push_back(cell.substr(s, bar == std::string::npos ? std::string::npos : bar - s));
+        if (bar == std::string::npos) break;
+        s = bar + 1;
+    }
+    return list;
+}
+
+// CSV: one column per field; nested fields as docket.<name> and background_check.<name>;
+// docket.conditions separated by `|`; documents as documents.N.<name> (N = 1..16); an empty cell
+// is an absent field.
 void load_csv(std::string_view text, Loader& l) {
     std::vector<csv::Row> rows;
     try {
@@ -164,26 +186,34 @@ void load_csv(std::string_view text, Loader& l) {
                 early.push_back(Problem{l.file, row.line, name, "is not valid UTF-8; expected UTF-8 text"});
                 continue;
             }
-            if (name.rfind("docket.", 0) == 0) {
-                const std::string sub = name.substr(7);
-                if (!obj.contains("docket") || !obj["docket"].is_object()) obj["docket"] = json::object();
-                if (sub == "conditions") {
-                    json list = json::array();
-                    std::size_t s = 0;
-                    for (;;) {
-                        const auto bar = cell.find('|', s);
-                        list.push_back(cell.substr(s, bar == std::string::npos ? std::string::npos : bar - s));
-                        if (bar == std::string::npos) break;
-                        s = bar + 1;
-                    }
-                    obj["docket"][sub] = std::move(list);
-                } else {
-                    obj["docket"][sub] = cell;
+            if (name.rfind("docket.", 0) == 0 || name.rfind("background_check.", 0) == 0) {
+                const auto dot = name.find('.');
+                const std::string group = name.substr(0, dot), sub = name.substr(dot + 1);
+                if (!obj.contains(group) || !obj[group].is_object()) obj[group] = json::object();
+                if (group == "docket" && sub == "conditions")
+                    obj[group][sub] = split_list(cell);
+                else
+                    obj[group][sub] = cell;
+            } else if (name.rfind("documents.", 0) == 0) {
+                // documents.N.field, N = 1..16: entry N-1 of the documents list.
+                const auto dot = name.find('.', 10);
+                const std::string digits = name.substr(10, dot == std::string::npos ? std::string::npos : dot - 10);
+                const int index = detail::all_digits(digits) && !digits.empty() && digits.size() <= 2 ? detail::to_int(digits) : 0;
+                if (dot == std::string::npos || index < 1 || index > static_cast<int>(max_documents)) {
+                    early.push_back(Problem{l.file, row.line, name,
+                                            fmt::format("unknown column; expected documents.N.form, "
+                                                        "documents.N.title, ... with N from 1 to {}",
+                                                        max_documents)});
+                    continue;
                 }
-            } else if (name == "docket") {
-                early.push_back(Problem{l.file, row.line, "docket",
-                                        "unknown column; expected docket fields as columns "
-                                        "docket.court, docket.case_number, ..."});
+                json& list = obj["documents"];
+                if (!list.is_array()) list = json::array();
+                while (list.size() < static_cast<std::size_t>(index)) list.push_back(json::object());
+                list[static_cast<std::size_t>(index - 1)][name.substr(dot + 1)] = cell;
+            } else if (const char* columns = group_columns(name)) {
+                early.push_back(Problem{l.file, row.line, name,
+                                        fmt::format("unknown column; expected {} fields as columns {}",
+                                                    name, columns)});
             } else {
                 obj[name] = cell;
             }

@@ -1,5 +1,6 @@
 // Validation of one holder record given as a JSON object (docs/records.md).
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -29,10 +30,13 @@ namespace {
 constexpr const char* kFields[] = {
     "document_number", "document_code", "issuing_state",  "surname",        "given_names",
     "sex",             "date_of_birth", "nationality",    "place_of_birth", "date_of_issue",
-    "date_of_expiry",  "photo",         "a_number",       "card_access_number", "docket"};
+    "date_of_expiry",  "photo",         "a_number",       "card_access_number", "docket",
+    "background_check", "documents",    "portal_reference"};
 constexpr const char* kDocketFields[] = {"court",          "case_number",      "next_hearing",
                                          "release_type",   "reporting_office", "check_in_interval_days",
                                          "conditions"};
+constexpr const char* kBackgroundCheckFields[] = {"reference", "cleared_on", "agency"};
+constexpr const char* kDocumentFields[] = {"form", "title", "number", "issued_on", "expires_on", "issued_by"};
 constexpr std::size_t kMaxText = 100;
 constexpr std::size_t kMaxConditions = 20;
 constexpr std::size_t kMaxConditionText = 200;
@@ -198,8 +202,8 @@ HolderRecord Validator::check(const json& obj) {
         else
             r.place_of_birth = *v;
     }
-    const auto issue = full_date(obj, "date_of_issue");
-    const auto expiry = full_date(obj, "date_of_expiry");
+    const auto issue = full_date(obj, "date_of_issue", true);
+    const auto expiry = full_date(obj, "date_of_expiry", true);
     if (issue) {
         r.date_of_issue = *issue;
         if (compare(*issue, today) > 0)
@@ -235,6 +239,9 @@ HolderRecord Validator::check(const json& obj) {
             r.card_access_number = SecureBytes(s.begin(), s.end());
     }
     docket(obj, r.docket);
+    background_check(obj, issue, today, r.background_check);
+    documents(obj, today, r.documents);
+    portal_reference(obj, r);
     return r;
 }
 
@@ -297,14 +304,164 @@ void Validator::name(const char* field, const std::string& v, bool required) {
     }
 }
 
-std::optional<Date> Validator::full_date(const json& obj, const char* field) {
-    auto v = text(obj, field, true, "YYYY-MM-DD");
+std::optional<Date> Validator::full_date(const json& obj, const char* field, bool required,
+                                         const std::string& prefix) {
+    auto v = text(obj, field, required, "YYYY-MM-DD", prefix);
     if (!v) return std::nullopt;
     auto d = parse_date(*v, false);
     if (!d)
-        add(field, fmt::format("{} is not a date; expected YYYY-MM-DD (a complete date, years "
-                               "1900-2099)", shown(*v)));
+        add(prefix + field, fmt::format("{} is not a date; expected YYYY-MM-DD (a complete date, "
+                                        "years 1900-2099)", shown(*v)));
     return d;
+}
+
+std::optional<std::string> Validator::bounded_text(const json& obj, const char* key, bool required,
+                                                   std::size_t max, const std::string& prefix) {
+    const std::string accepted = fmt::format("1-{} bytes of text", max);
+    auto v = text(obj, key, required, accepted.c_str(), prefix);
+    if (!v) return std::nullopt;
+    if (v->empty() || v->size() > max) {
+        add(prefix + key, fmt::format("has {} bytes; expected {}", v->size(), accepted));
+        return std::nullopt;
+    }
+    return v;
+}
+
+// A member that must be an object; reports it missing (when required) or of another type.
+const json* Validator::object(const json& obj, const char* key, const std::string& accepted) {
+    if (!obj.contains(key) || obj[key].is_null()) {
+        add(key, fmt::format("missing; expected {}", accepted));
+        return nullptr;
+    }
+    const json& v = obj[key];
+    if (!v.is_object()) {
+        add(key, fmt::format("is {}, not an object; expected {}", type_name(v), accepted));
+        return nullptr;
+    }
+    return &v;
+}
+
+void Validator::background_check(const json& obj, const std::optional<Date>& date_of_issue,
+                                 const Date& today, BackgroundCheck& out) {
+    const std::string accepted = fmt::format("an object with the fields {} (the national-security "
+                                             "check the card is issued on)",
+                                             join_names(kBackgroundCheckFields));
+    const json* b = object(obj, "background_check", accepted);
+    if (!b) return;
+    const std::string prefix = "background_check.";
+    unknown_fields(*b, kBackgroundCheckFields, prefix, "accepted background_check fields");
+    constexpr const char* kReference = "1-32 characters A-Z a-z 0-9 - / .";
+    if (auto v = text(*b, "reference", true, kReference, prefix)) {
+        const bool ok = !v->empty() && v->size() <= 32 &&
+                        std::all_of(v->begin(), v->end(), [](char c) {
+                            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '/' || c == '.';
+                        });
+        if (ok)
+            out.reference = *v;
+        else
+            add(prefix + "reference",
+                fmt::format("{} is not a check reference; expected {}", shown(*v), kReference));
+    }
+    if (auto d = full_date(*b, "cleared_on", true, prefix)) {
+        out.cleared_on = *d;
+        if (compare(*d, today) > 0)
+            add(prefix + "cleared_on", fmt::format("{} is in the future; expected the date the "
+                                                   "check cleared, not after today ({})",
+                                                   d->iso(), today.iso()));
+        else if (date_of_issue && compare(*d, *date_of_issue) > 0)
+            add(prefix + "cleared_on",
+                fmt::format("{} is after date_of_issue {}; expected a check cleared on or before "
+                            "the date of issue", d->iso(), date_of_issue->iso()));
+    }
+    if (auto v = bounded_text(*b, "agency", true, 64, prefix)) out.agency = *v;
+}
+
+bool Validator::form_number(std::string_view s) {
+    // "I-" or "G-", 2-4 digits, an optional letter: I-220A, I-94, G-56.
+    if (s.size() < 4 || (s[0] != 'I' && s[0] != 'G') || s[1] != '-') return false;
+    std::size_t digits = 0;
+    while (2 + digits < s.size() && s[2 + digits] >= '0' && s[2 + digits] <= '9') ++digits;
+    const std::size_t rest = s.size() - 2 - digits;
+    return digits >= 2 && digits <= 4 && (rest == 0 || (rest == 1 && s.back() >= 'A' && s.back() <= 'Z'));
+}
+
+void Validator::documents(const json& obj, const Date& today, std::vector<ReleaseDocument>& out) {
+    const std::string accepted = fmt::format(
+        "a list of 1-{} documents, each an object with form, title, number, issued_on and "
+        "optional expires_on, issued_by", max_documents);
+    if (!obj.contains("documents") || obj["documents"].is_null()) {
+        add("documents", fmt::format("missing; expected {} (the papers this card stands in for)", accepted));
+        return;
+    }
+    const json& list = obj["documents"];
+    if (!list.is_array()) {
+        add("documents", fmt::format("is {}, not a list; expected {}", type_name(list), accepted));
+        return;
+    }
+    if (list.empty() || list.size() > max_documents) {
+        add("documents", fmt::format("has {} entries; expected {}", list.size(), accepted));
+        return;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        // Named as the input names it: documents[0].form in JSON, documents.1.form in CSV.
+        const std::string prefix = text_values_ ? fmt::format("documents.{}.", i + 1)
+                                                : fmt::format("documents[{}].", i);
+        const json& d = list[i];
+        if (!d.is_object()) {
+            add(prefix.substr(0, prefix.size() - 1),
+                fmt::format("is {}, not an object; expected an object with form, title, number, "
+                            "issued_on and optional expires_on, issued_by", type_name(d)));
+            continue;
+        }
+        unknown_fields(d, kDocumentFields, prefix, "accepted document fields");
+        ReleaseDocument doc;
+        constexpr const char* kForm = "I- or G- followed by 2-4 digits and an optional letter (e.g. I-220A, G-56)";
+        if (auto v = text(d, "form", true, kForm, prefix)) {
+            if (form_number(*v))
+                doc.form = *v;
+            else
+                add(prefix + "form", fmt::format("{} is not a form number; expected {}", shown(*v), kForm));
+        }
+        if (auto v = bounded_text(d, "title", true, 80, prefix)) doc.title = *v;
+        if (auto v = bounded_text(d, "number", true, 32, prefix)) doc.number = *v;
+        const auto issued = full_date(d, "issued_on", true, prefix);
+        if (issued) {
+            doc.issued_on = *issued;
+            if (compare(*issued, today) > 0)
+                add(prefix + "issued_on", fmt::format("{} is in the future; expected a date not "
+                                                      "after today ({})", issued->iso(), today.iso()));
+        }
+        if (auto e = full_date(d, "expires_on", false, prefix)) {
+            doc.expires_on = *e;
+            if (issued && compare(*e, *issued) <= 0)
+                add(prefix + "expires_on", fmt::format("{} is not after issued_on {}; expected a "
+                                                       "date after the date of issue, or no "
+                                                       "expires_on", e->iso(), issued->iso()));
+        }
+        if (auto v = bounded_text(d, "issued_by", false, 64, prefix)) doc.issued_by = *v;
+        out.push_back(std::move(doc));
+    }
+}
+
+void Validator::portal_reference(const json& obj, HolderRecord& r) {
+    if (!obj.contains("portal_reference") || obj["portal_reference"].is_null()) return;
+    const json& v = obj["portal_reference"];
+    // A credential: the value is never repeated in a message.
+    if (!v.is_string()) {
+        add("portal_reference", fmt::format("is {}, not a string; expected 8-32 letters and digits "
+                                            "(the value is not shown)", type_name(v)));
+        return;
+    }
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.empty()) return;   // "" is absent, as for every optional text field
+    const bool ok = s.size() >= 8 && s.size() <= 32 &&
+                    std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+    if (!ok) {
+        add("portal_reference", fmt::format("has {} characters, not 8-32 letters and digits; expected "
+                                            "8-32 characters A-Z a-z 0-9 (the value is not shown)", s.size()));
+        return;
+    }
+    r.portal_reference = SecureBytes(s.begin(), s.end());
 }
 
 void Validator::photo(const std::string& v, HolderRecord& r) {

@@ -30,7 +30,11 @@ json valid_record() {
         "date_of_expiry": "2029-01-01", "photo": "photos/holder-01.jpg", "a_number": "A123456789",
         "card_access_number": "137911", "docket": {"court": "LOS", "case_number": "LOS-1",
         "next_hearing": "2027-01-01T08:00:00-08:00", "release_type": "parole",
-        "reporting_office": "ERO LOS", "check_in_interval_days": 7}})");
+        "reporting_office": "ERO LOS", "check_in_interval_days": 7},
+        "background_check": {"reference": "NSBC-2025-000001", "cleared_on": "2024-12-20",
+        "agency": "National Vetting Center"},
+        "documents": [{"form": "I-220A", "title": "Order of Release on Recognizance",
+        "number": "LOS001-01", "issued_on": "2024-12-29", "issued_by": "ICE ERO LOS"}]})");
 }
 
 LoadResult load_jsonl(const std::string& text, const LoadOptions& o = opts()) {
@@ -79,7 +83,7 @@ TEST_CASE("a valid record loads with every field", "[record]") {
 TEST_CASE("samples/invalid.jsonl: every problem of every record, exactly", "[record]") {
     const auto r = load_records(kSamples / "invalid.jsonl", opts());
     CHECK(r.records.empty());
-    REQUIRE(r.rejected.size() == 5);
+    REQUIRE(r.rejected.size() == 10);
     const std::string f = (kSamples / "invalid.jsonl").string();
     CHECK(r.rejected[0].line == 1);
     CHECK(r.rejected[0].document_number == "DC-99001");
@@ -108,10 +112,37 @@ TEST_CASE("samples/invalid.jsonl: every problem of every record, exactly", "[rec
     REQUIRE(r.rejected[3].problems.size() == 1);
     CHECK(r.rejected[3].problems[0].to_string() ==
           f + ":4: not valid JSON (parse error at line 1, column 58: syntax error while parsing object - unexpected end of input; expected '}'); expected one JSON object");
-    REQUIRE(r.rejected[4].problems.size() == 9);
+    REQUIRE(r.rejected[4].problems.size() == 11);
     CHECK(r.rejected[4].problems[0].to_string() == f + ":5: surname: missing; expected the holder's surname (UTF-8)");
     CHECK(r.rejected[4].problems[8].to_string() ==
           f + ":5: docket: missing; expected an object with the fields court, case_number, next_hearing, release_type, reporting_office, check_in_interval_days, conditions");
+    CHECK(r.rejected[4].problems[9].to_string() ==
+          f + ":5: background_check: missing; expected an object with the fields reference, cleared_on, agency (the national-security check the card is issued on)");
+    CHECK(r.rejected[4].problems[10].to_string() ==
+          f + ":5: documents: missing; expected a list of 1-16 documents, each an object with form, title, number, issued_on and optional expires_on, issued_by (the papers this card stands in for)");
+    // One bad case per field of the background check, the documents and the portal reference.
+    auto all = [&](std::size_t i) {
+        std::vector<std::string> out;
+        for (const auto& p : r.rejected[i].problems) out.push_back(p.to_string().substr(f.size()));
+        return out;
+    };
+    CHECK(all(5) == std::vector<std::string>{
+                        ":6: background_check.reference: \"NSBC 2025/1!\" is not a check reference; expected 1-32 characters A-Z a-z 0-9 - / .",
+                        ":6: background_check.cleared_on: 2025-01-02 is after date_of_issue 2025-01-01; expected a check cleared on or before the date of issue"});
+    CHECK(all(6) == std::vector<std::string>{
+                        ":7: background_check.cleared_on: 2027-06-01 is in the future; expected the date the check cleared, not after today (2026-11-26)",
+                        ":7: background_check.agency: has 0 bytes; expected 1-64 bytes of text"});
+    CHECK(all(7) == std::vector<std::string>{
+                        ":8: documents: has 0 entries; expected a list of 1-16 documents, each an object with form, title, number, issued_on and optional expires_on, issued_by"});
+    CHECK(all(8) == std::vector<std::string>{
+                        ":9: documents[0].form: \"X-1\" is not a form number; expected I- or G- followed by 2-4 digits and an optional letter (e.g. I-220A, G-56)",
+                        ":9: documents[0].title: has 81 bytes; expected 1-80 bytes of text",
+                        ":9: documents[0].number: missing; expected 1-32 bytes of text",
+                        ":9: documents[1].issued_on: \"2024-02-30\" is not a date; expected YYYY-MM-DD (a complete date, years 1900-2099)",
+                        ":9: documents[2].reason: unknown field; accepted document fields: form, title, number, issued_on, expires_on, issued_by",
+                        ":9: documents[2].expires_on: 2024-11-30 is not after issued_on 2024-12-01; expected a date after the date of issue, or no expires_on"});
+    CHECK(all(9) == std::vector<std::string>{
+                        ":10: portal_reference: has 7 characters, not 8-32 letters and digits; expected 8-32 characters A-Z a-z 0-9 (the value is not shown)"});
 }
 
 TEST_CASE("each refusal, with its exact message", "[record]") {
@@ -192,7 +223,8 @@ TEST_CASE("each refusal, with its exact message", "[record]") {
         CHECK(problems_of(rec) ==
               single("t.jsonl:1: middle_name: unknown field; accepted fields: document_number, "
                      "document_code, issuing_state, surname, given_names, sex, date_of_birth, nationality, "
-                     "place_of_birth, date_of_issue, date_of_expiry, photo, a_number, card_access_number, docket"));
+                     "place_of_birth, date_of_issue, date_of_expiry, photo, a_number, card_access_number, docket, "
+                     "background_check, documents, portal_reference"));
     }
     SECTION("wrong types") {
         rec["document_number"] = 12345;
@@ -278,6 +310,130 @@ TEST_CASE("each refusal, with its exact message", "[record]") {
         rec["docket"]["conditions"] = std::vector<std::string>(21, "x");
         CHECK(problems_of(rec) == single("t.jsonl:1: docket.conditions: has 21 entries; expected a list of "
                                          "at most 20 texts of 1-200 bytes each"));
+    }
+}
+
+TEST_CASE("background check, documents and portal reference: each refusal, exactly", "[record]") {
+    json rec = valid_record();
+    SECTION("the valid record carries them") {
+        const auto r = load_jsonl(rec.dump());
+        REQUIRE(r.ok());
+        const auto& h = r.records.at(0);
+        CHECK(h.background_check == BackgroundCheck{"NSBC-2025-000001", Date{2024, 12, 20}, "National Vetting Center"});
+        REQUIRE(h.documents.size() == 1);
+        CHECK(h.documents[0] == ReleaseDocument{"I-220A", "Order of Release on Recognizance", "LOS001-01",
+                                                Date{2024, 12, 29}, {}, std::string("ICE ERO LOS")});
+        CHECK_FALSE(h.portal_reference);
+    }
+    SECTION("background_check missing, or not an object") {
+        rec.erase("background_check");
+        CHECK(problems_of(rec) == single("t.jsonl:1: background_check: missing; expected an object with the "
+                                         "fields reference, cleared_on, agency (the national-security check the "
+                                         "card is issued on)"));
+        rec["background_check"] = "NSBC-1";
+        CHECK(problems_of(rec) == single("t.jsonl:1: background_check: is a string, not an object; expected an "
+                                         "object with the fields reference, cleared_on, agency (the "
+                                         "national-security check the card is issued on)"));
+    }
+    SECTION("background_check fields") {
+        rec["background_check"] = {{"reference", ""}, {"cleared_on", "2025-01-02"}, {"agency", ""}, {"notes", "x"}};
+        CHECK(problems_of(rec) ==
+              std::vector<std::string>{
+                  "t.jsonl:1: background_check.notes: unknown field; accepted background_check fields: reference, "
+                  "cleared_on, agency",
+                  "t.jsonl:1: background_check.reference: \"\" is not a check reference; expected 1-32 characters "
+                  "A-Z a-z 0-9 - / .",
+                  "t.jsonl:1: background_check.cleared_on: 2025-01-02 is after date_of_issue 2025-01-01; expected a "
+                  "check cleared on or before the date of issue",
+                  "t.jsonl:1: background_check.agency: has 0 bytes; expected 1-64 bytes of text"});
+        rec["background_check"] = {{"reference", "NSBC 1!"}, {"cleared_on", "2026-11-27"}, {"agency", "NVC"}};
+        CHECK(problems_of(rec) ==
+              std::vector<std::string>{
+                  "t.jsonl:1: background_check.reference: \"NSBC 1!\" is not a check reference; expected 1-32 "
+                  "characters A-Z a-z 0-9 - / .",
+                  "t.jsonl:1: background_check.cleared_on: 2026-11-27 is in the future; expected the date the check "
+                  "cleared, not after today (2026-11-26)"});
+        rec["background_check"]["reference"] = "NSBC/2025-000.1";
+        rec["background_check"]["cleared_on"] = "2025-01-01";
+        CHECK(problems_of(rec).empty());
+    }
+    SECTION("documents: missing, empty, too many, not a list") {
+        rec.erase("documents");
+        CHECK(problems_of(rec) == single("t.jsonl:1: documents: missing; expected a list of 1-16 documents, each an "
+                                         "object with form, title, number, issued_on and optional expires_on, "
+                                         "issued_by (the papers this card stands in for)"));
+        rec["documents"] = json::array();
+        CHECK(problems_of(rec) == single("t.jsonl:1: documents: has 0 entries; expected a list of 1-16 documents, "
+                                         "each an object with form, title, number, issued_on and optional "
+                                         "expires_on, issued_by"));
+        json seventeen = json::array();
+        for (int i = 0; i < 17; ++i) seventeen.push_back(valid_record()["documents"][0]);
+        rec["documents"] = seventeen;
+        CHECK(problems_of(rec).at(0).rfind("t.jsonl:1: documents: has 17 entries; expected a list of 1-16", 0) == 0);
+        seventeen.erase(16);
+        rec["documents"] = seventeen;
+        CHECK(problems_of(rec).empty());
+        rec["documents"] = json::object();
+        CHECK(problems_of(rec).at(0).rfind("t.jsonl:1: documents: is an object, not a list;", 0) == 0);
+    }
+    SECTION("each document field") {
+        rec["documents"] = json::array({json{{"form", "X-1"}, {"title", std::string(81, 'T')}, {"number", "N"},
+                                             {"issued_on", "2024-02-30"}, {"reason", 1}},
+                                        json{{"form", "I-220AB"}, {"title", "Order"}, {"number", std::string(33, '9')},
+                                             {"issued_on", "2026-11-27"}, {"expires_on", "2026-11-27"},
+                                             {"issued_by", std::string(65, 'E')}},
+                                        json{{"form", "G-56"}, {"title", "Call-In Letter"}, {"number", "N2"},
+                                             {"issued_on", "2024-12-01"}, {"expires_on", "2024-11-30"}},
+                                        5});
+        CHECK(problems_of(rec) ==
+              std::vector<std::string>{
+                  "t.jsonl:1: documents[0].reason: unknown field; accepted document fields: form, title, number, "
+                  "issued_on, expires_on, issued_by",
+                  "t.jsonl:1: documents[0].form: \"X-1\" is not a form number; expected I- or G- followed by 2-4 "
+                  "digits and an optional letter (e.g. I-220A, G-56)",
+                  "t.jsonl:1: documents[0].title: has 81 bytes; expected 1-80 bytes of text",
+                  "t.jsonl:1: documents[0].issued_on: \"2024-02-30\" is not a date; expected YYYY-MM-DD (a complete "
+                  "date, years 1900-2099)",
+                  "t.jsonl:1: documents[1].form: \"I-220AB\" is not a form number; expected I- or G- followed by "
+                  "2-4 digits and an optional letter (e.g. I-220A, G-56)",
+                  "t.jsonl:1: documents[1].number: has 33 bytes; expected 1-32 bytes of text",
+                  "t.jsonl:1: documents[1].issued_on: 2026-11-27 is in the future; expected a date not after today "
+                  "(2026-11-26)",
+                  "t.jsonl:1: documents[1].expires_on: 2026-11-27 is not after issued_on 2026-11-27; expected a date "
+                  "after the date of issue, or no expires_on",
+                  "t.jsonl:1: documents[1].issued_by: has 65 bytes; expected 1-64 bytes of text",
+                  "t.jsonl:1: documents[2].expires_on: 2024-11-30 is not after issued_on 2024-12-01; expected a date "
+                  "after the date of issue, or no expires_on",
+                  "t.jsonl:1: documents[3]: is a number, not an object; expected an object with form, title, "
+                  "number, issued_on and optional expires_on, issued_by"});
+    }
+    SECTION("form numbers") {
+        for (const char* good : {"I-94", "I-220A", "G-56", "I-1234", "G-12Z"}) {
+            rec["documents"][0]["form"] = good;
+            CHECK(problems_of(rec).empty());
+        }
+        for (const char* bad : {"I-9", "I-12345", "i-220A", "I220A", "N-400", "I-220a", "I-"}) {
+            rec["documents"][0]["form"] = bad;
+            CHECK(problems_of(rec).size() == 1);
+        }
+    }
+    SECTION("portal_reference: a credential, never repeated in a message") {
+        rec["portal_reference"] = "Secret12";
+        auto r = load_jsonl(rec.dump());
+        REQUIRE(r.ok());
+        CHECK(*r.records.at(0).portal_reference == SecureBytes{'S', 'e', 'c', 'r', 'e', 't', '1', '2'});
+        rec["portal_reference"] = "Secret1";
+        CHECK(problems_of(rec) == single("t.jsonl:1: portal_reference: has 7 characters, not 8-32 letters and "
+                                         "digits; expected 8-32 characters A-Z a-z 0-9 (the value is not shown)"));
+        rec["portal_reference"] = "Secret12-45";
+        CHECK(problems_of(rec).at(0).find("Secret") == std::string::npos);
+        rec["portal_reference"] = 12345678;
+        CHECK(problems_of(rec) == single("t.jsonl:1: portal_reference: is a number, not a string; expected 8-32 "
+                                         "letters and digits (the value is not shown)"));
+        rec["portal_reference"] = std::string(33, 'a');
+        CHECK(problems_of(rec).size() == 1);
+        rec["portal_reference"] = "";
+        CHECK(problems_of(rec).empty());
     }
 }
 
@@ -384,11 +540,14 @@ TEST_CASE("csv::parse follows RFC 4180", "[record][csv]") {
 TEST_CASE("CSV records: columns, docket.* fields, conditions separated by |", "[record][csv]") {
     const std::string header =
         "document_number,surname,given_names,sex,date_of_birth,nationality,date_of_issue,date_of_expiry,photo,"
-        "a_number,docket.court,docket.case_number,docket.next_hearing,docket.release_type,"
+        "a_number,background_check.reference,background_check.cleared_on,background_check.agency,"
+        "documents.1.form,documents.1.title,documents.1.number,documents.1.issued_on,"
+        "docket.court,docket.case_number,docket.next_hearing,docket.release_type,"
         "docket.reporting_office,docket.check_in_interval_days,docket.conditions\r\n";
     const std::string row =
         "DC1,\"O'Neil, Jr.\",Ann Marie,F,1980-XX-XX,XXA,2025-01-01,2029-01-01,photos/holder-01.jpg,"
-        "A12345678,NYC,NYC-1,2027-01-01T08:00:00-05:00,bond,\"ERO \"\"NYC\"\"\",30,\"Report, weekly\r\nin person|Stay\"\r\n";
+        "A12345678,NSBC-1,2024-12-01,NVC,I-220A,Order of Release,R-1,2024-12-02,"
+        "NYC,NYC-1,2027-01-01T08:00:00-05:00,bond,\"ERO \"\"NYC\"\"\",30,\"Report, weekly\r\nin person|Stay\"\r\n";
     SECTION("a valid row") {
         const auto r = parse_records(header + row, RecordFormat::Csv, "t.csv", kSamples, opts());
         INFO((r.rejected.empty() ? "" : r.rejected[0].problems.at(0).to_string()));
@@ -401,6 +560,30 @@ TEST_CASE("CSV records: columns, docket.* fields, conditions separated by |", "[
         CHECK(h.docket.check_in_interval_days == 30);
         CHECK(h.docket.conditions == std::vector<std::string>{"Report, weekly\r\nin person", "Stay"});
         CHECK(h.source_line == 2);
+        CHECK(h.background_check == BackgroundCheck{"NSBC-1", Date{2024, 12, 1}, "NVC"});
+        REQUIRE(h.documents.size() == 1);
+        CHECK(h.documents[0] == ReleaseDocument{"I-220A", "Order of Release", "R-1", Date{2024, 12, 2}, {}, {}});
+    }
+    SECTION("documents.N columns: a gap is a missing document, N beyond 16 an unknown column") {
+        std::string h2 = header;
+        h2.replace(h2.find("docket.court"), 0, "documents.3.form,documents.17.form,");
+        std::string r2 = row;
+        r2.replace(r2.find("NYC,NYC-1"), 0, "G-56,I-94,");
+        const auto r = parse_records(h2 + r2, RecordFormat::Csv, "t.csv", kSamples, opts());
+        REQUIRE(r.rejected.size() == 1);
+        std::vector<std::string> got;
+        for (const auto& p : r.rejected[0].problems) got.push_back(p.to_string());
+        CHECK(got == std::vector<std::string>{
+                         "t.csv:2: documents.17.form: unknown column; expected documents.N.form, documents.N.title, "
+                         "... with N from 1 to 16",
+                         "t.csv:2: documents.2.form: missing; expected I- or G- followed by 2-4 digits and an "
+                         "optional letter (e.g. I-220A, G-56)",
+                         "t.csv:2: documents.2.title: missing; expected 1-80 bytes of text",
+                         "t.csv:2: documents.2.number: missing; expected 1-32 bytes of text",
+                         "t.csv:2: documents.2.issued_on: missing; expected YYYY-MM-DD",
+                         "t.csv:2: documents.3.title: missing; expected 1-80 bytes of text",
+                         "t.csv:2: documents.3.number: missing; expected 1-32 bytes of text",
+                         "t.csv:2: documents.3.issued_on: missing; expected YYYY-MM-DD"});
     }
     SECTION("the line of a record is its first physical line") {
         std::string second = row;

@@ -49,6 +49,9 @@ void require_same(const HolderRecord& a, const HolderRecord& b) {
     CHECK(a.docket.reporting_office == b.docket.reporting_office);
     CHECK(a.docket.check_in_interval_days == b.docket.check_in_interval_days);
     CHECK(a.docket.conditions == b.docket.conditions);
+    CHECK(a.background_check == b.background_check);
+    CHECK(a.documents == b.documents);
+    CHECK(a.portal_reference == b.portal_reference);
 }
 }  // namespace
 
@@ -93,6 +96,15 @@ TEST_CASE("the samples cover every release type, both A-number lengths and the p
     CHECK(r.records[20].photo.size() > 100);
     CHECK(r.records[20].photo[4] == 0x6A);  // JP2 signature box
     CHECK(first.photo[0] == 0xFF);
+    // Every holder was cleared and carries 1-5 documents; holder 6 carries the most a card takes.
+    for (const auto& h : r.records) {
+        CAPTURE(h.document_number);
+        CHECK(h.background_check.reference.rfind("NSBC-", 0) == 0);
+        CHECK(!h.documents.empty());
+        CHECK(h.documents.size() <= (h.document_number == "DC2600006" ? 16u : 5u));
+    }
+    CHECK(r.records[5].documents.size() == 16);
+    CHECK(std::count_if(r.records.begin(), r.records.end(), [](const HolderRecord& h) { return h.portal_reference.has_value(); }) == 19);
     REQUIRE(first.card_access_number.has_value());
     CHECK(std::string(first.card_access_number->begin(), first.card_access_number->end()) == "137911");
     for (const auto& h : r.records) {

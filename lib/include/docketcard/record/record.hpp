@@ -56,6 +56,29 @@ struct Docket {
     std::vector<std::string> conditions;
 };
 
+/// The national-security background check the card is issued on (docs/records.md). The card
+/// carries the reference and the date; the agency is kept in the journal, not on the chip.
+struct BackgroundCheck {
+    std::string reference;             ///< 1-32 characters A-Z a-z 0-9 - / .
+    Date cleared_on;                   ///< not after date_of_issue, not in the future
+    std::string agency;                ///< 1-64 bytes of text
+    bool operator==(const BackgroundCheck&) const = default;
+};
+
+/// One paper document the card stands in for (an I-220A order of release, a G-56 call-in
+/// letter, ...), stored on the chip in DG13 version 2 (docs/docket-data.md).
+struct ReleaseDocument {
+    std::string form;                  ///< "I-" or "G-", 2-4 digits, an optional letter: I-220A
+    std::string title;                 ///< 1-80 bytes of text
+    std::string number;                ///< 1-32 bytes of text
+    Date issued_on;                    ///< complete date
+    std::optional<Date> expires_on;    ///< after issued_on
+    std::optional<std::string> issued_by;  ///< 1-64 bytes of text
+    bool operator==(const ReleaseDocument&) const = default;
+};
+/// Most documents one card carries (docs/records.md; the storage budget is tested with 16).
+inline constexpr std::size_t max_documents = 16;
+
 /// One validated holder.
 struct HolderRecord {
     std::string document_number;       ///< A-Z 0-9, 1-9 characters
@@ -74,6 +97,11 @@ struct HolderRecord {
     std::string a_number;              ///< exactly 9 digits (an 8-digit A-number gets a leading 0)
     std::optional<SecureBytes> card_access_number;  ///< 6 ASCII digits; a secret: never printed
     Docket docket;
+    BackgroundCheck background_check;
+    std::vector<ReleaseDocument> documents;        ///< 1-16, in record order
+    /// The holder's access code for the document portal, 8-32 letters and digits. A credential:
+    /// never printed in messages or traces.
+    std::optional<SecureBytes> portal_reference;
 
     std::string source_file;           ///< where the record came from, for messages
     int source_line = 0;               ///< 1-based line (JSON Lines/CSV: the record's first line)
