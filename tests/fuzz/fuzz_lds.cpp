@@ -50,14 +50,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     });
     guarded([&] {
         const auto dg12 = lds::decode_dg12(ef);
-        if (dg12.issuing_authority.size() + dg12.date_of_issue.size() > size) std::abort();
+        if (dg12.issuing_authority.size() + dg12.date_of_issue.size() + (dg12.endorsements ? dg12.endorsements->size() : 0) > size)
+            std::abort();
     });
     guarded([&] {
         const auto dg13 = lds::decode_dg13(ef);
         const auto again = lds::decode_dg13(lds::encode_dg13(dg13));
         if (again.a_number != dg13.a_number || again.docket.case_number != dg13.docket.case_number ||
             again.docket.conditions != dg13.docket.conditions ||
-            again.docket.check_in_interval_days != dg13.docket.check_in_interval_days)
+            again.docket.check_in_interval_days != dg13.docket.check_in_interval_days ||
+            again.version != dg13.version || again.documents != dg13.documents ||
+            again.background_check_reference != dg13.background_check_reference ||
+            again.portal_reference != dg13.portal_reference || dg13.documents.size() > 16)
             std::abort();
     });
     guarded([&] {

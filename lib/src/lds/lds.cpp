@@ -238,10 +238,12 @@ Dg11 decode_dg11(ByteView ef) {
     return d;
 }
 
-Bytes encode_dg12(std::string_view issuing_authority, const record::Date& date_of_issue) {
-    Bytes body = tag_list({0x5F19, 0x5F26});
+Bytes encode_dg12(std::string_view issuing_authority, const record::Date& date_of_issue,
+                  std::optional<std::string_view> endorsements) {
+    Bytes body = endorsements ? tag_list({0x5F19, 0x5F26, 0x5F1B}) : tag_list({0x5F19, 0x5F26});
     tlv::append(body, 0x5F19, to_bytes(issuing_authority));
     tlv::append(body, 0x5F26, to_bytes(date_of_issue.yyyymmdd()));
+    if (endorsements) tlv::append(body, 0x5F1B, to_bytes(*endorsements));
     return tlv::encode(0x6C, body);
 }
 
@@ -256,6 +258,7 @@ Dg12 decode_dg12(ByteView ef) {
             !std::all_of(d.date_of_issue.begin(), d.date_of_issue.end(), [](char c) { return c >= '0' && c <= '9'; }))
             throw ParseError("DG12: date of issue (5F26) is not 8 digits YYYYMMDD");
     }
+    if (auto e = tlv::find(o.value, 0x5F1B)) d.endorsements = as_string(e->value);
     return d;
 }
 
@@ -265,16 +268,83 @@ namespace {
 enum Dg13Tag : tlv::Tag {
     kVersion = 0x80, kANumber = 0x81, kCourt = 0x82, kCase = 0x83, kHearing = 0x84,
     kRelease = 0x85, kOffice = 0x86, kInterval = 0x87, kCondition = 0x88,
+    // version 2
+    kDocument = 0xA9, kCheckReference = 0x8A, kClearedOn = 0x8B, kPortal = 0x8C,
 };
+// Inside a document object (A9).
+enum DocumentTag : tlv::Tag {
+    kForm = 0x80, kTitle = 0x81, kNumber = 0x82, kIssued = 0x83, kExpires = 0x84, kIssuedBy = 0x85,
+};
+
+// YYYYMMDD as stored in DG13 v2 (the LDS "full date" form); a real calendar date.
+record::Date full_date(ByteView v, const std::string& what) {
+    const std::string s = as_string(v);
+    const bool digits = s.size() == 8 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) throw ParseError(fmt::format("DG13: {} is not 8 digits YYYYMMDD", what));
+    const record::Date d{std::stoi(s.substr(0, 4)), std::stoi(s.substr(4, 2)), std::stoi(s.substr(6, 2))};
+    static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0;
+    if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > kDays[d.month - 1] ||
+        (d.month == 2 && d.day == 29 && !leap))
+        throw ParseError(fmt::format("DG13: {} {} is not a calendar date", what, s));
+    return d;
+}
+
+Bytes encode_document(const record::ReleaseDocument& doc) {
+    Bytes body;
+    tlv::append(body, kForm, to_bytes(doc.form));
+    tlv::append(body, kTitle, to_bytes(doc.title));
+    tlv::append(body, kNumber, to_bytes(doc.number));
+    tlv::append(body, kIssued, to_bytes(doc.issued_on.yyyymmdd()));
+    if (doc.expires_on) tlv::append(body, kExpires, to_bytes(doc.expires_on->yyyymmdd()));
+    if (doc.issued_by) tlv::append(body, kIssuedBy, to_bytes(*doc.issued_by));
+    return tlv::encode(kDocument, body);
+}
+
+record::ReleaseDocument decode_document(ByteView value, std::size_t index) {
+    const std::string where = fmt::format("DG13 document {}", index + 1);
+    tlv::Reader r(value, where);
+    record::ReleaseDocument doc;
+    std::set<tlv::Tag> seen;
+    while (!r.empty()) {
+        const auto obj = r.next();
+        if (!seen.insert(obj.tag).second) throw ParseError(fmt::format("{}: field {:X} appears twice", where, obj.tag));
+        switch (obj.tag) {
+            case kForm: doc.form = as_string(obj.value); break;
+            case kTitle: doc.title = as_string(obj.value); break;
+            case kNumber: doc.number = as_string(obj.value); break;
+            case kIssued: doc.issued_on = full_date(obj.value, where + " date of issue (83)"); break;
+            case kExpires: doc.expires_on = full_date(obj.value, where + " date of expiry (84)"); break;
+            case kIssuedBy: doc.issued_by = as_string(obj.value); break;
+            default: throw ParseError(fmt::format("{}: unknown field tag {:X}", where, obj.tag));
+        }
+    }
+    for (tlv::Tag t : {kForm, kTitle, kNumber, kIssued})
+        if (!seen.count(t)) throw ParseError(fmt::format("{}: required field {:X} is missing", where, t));
+    return doc;
+}
 }  // namespace
+
+DocketData docket_data(const record::HolderRecord& holder) {
+    DocketData d;
+    d.a_number = holder.a_number;
+    d.docket = holder.docket;
+    d.documents = holder.documents;
+    d.background_check_reference = holder.background_check.reference;
+    d.background_check_cleared_on = holder.background_check.cleared_on;
+    d.portal_reference = holder.portal_reference;
+    return d;
+}
 
 Bytes encode_dg13(const DocketData& data) {
     const auto& d = data.docket;
+    if (data.version != 1 && data.version != 2)
+        throw Error(ErrorKind::InvalidInput, fmt::format("DG13: docket format version {} does not exist (1 or 2)", data.version));
     if (d.check_in_interval_days < 0 || d.check_in_interval_days > 0xFFFF)
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("DG13: check-in interval {} days is outside 0..65535", d.check_in_interval_days));
     Bytes body;
-    tlv::append(body, kVersion, Bytes{docket_format_version});
+    tlv::append(body, kVersion, Bytes{data.version});
     tlv::append(body, kANumber, to_bytes(data.a_number));
     tlv::append(body, kCourt, to_bytes(d.court));
     tlv::append(body, kCase, to_bytes(d.case_number));
@@ -285,6 +355,12 @@ Bytes encode_dg13(const DocketData& data) {
     put_u16(interval, static_cast<std::uint16_t>(d.check_in_interval_days));
     tlv::append(body, kInterval, interval);
     for (const auto& c : d.conditions) tlv::append(body, kCondition, to_bytes(c));
+    if (data.version >= 2) {
+        for (const auto& doc : data.documents) append(body, encode_document(doc));
+        tlv::append(body, kCheckReference, to_bytes(data.background_check_reference));
+        tlv::append(body, kClearedOn, to_bytes(data.background_check_cleared_on.yyyymmdd()));
+        if (data.portal_reference) tlv::append(body, kPortal, view(*data.portal_reference));
+    }
     return tlv::encode(0x6D, body);
 }
 
@@ -292,14 +368,16 @@ DocketData decode_dg13(ByteView ef) {
     const auto o = outer(ef, 0x6D, "DG13");
     tlv::Reader r(o.value, "DG13");
     const auto version = r.expect(kVersion);
-    if (version.value.size() != 1 || version.value[0] != docket_format_version)
-        throw ParseError(fmt::format("DG13: docket format version {} is not supported (expected {:02X})",
-                                     to_hex(version.value), docket_format_version));
+    if (version.value.size() != 1 || version.value[0] < 1 || version.value[0] > 2)
+        throw ParseError(fmt::format("DG13: docket format version {} is not supported (expected 01 or 02)",
+                                     to_hex(version.value)));
     DocketData out;
+    out.version = version.value[0];
+    const bool v2 = out.version == 2;
     std::set<tlv::Tag> seen;
     while (!r.empty()) {
         const auto obj = r.next();
-        if (obj.tag != kCondition && !seen.insert(obj.tag).second)
+        if (obj.tag != kCondition && obj.tag != kDocument && !seen.insert(obj.tag).second)
             throw ParseError(fmt::format("DG13: field {:X} appears twice", obj.tag));
         switch (obj.tag) {
             case kANumber: out.a_number = as_string(obj.value); break;
@@ -319,11 +397,28 @@ DocketData decode_dg13(ByteView ef) {
                 out.docket.check_in_interval_days = get_u16(obj.value, 0);
                 break;
             }
+            case kDocument:
+                if (!v2) throw ParseError("DG13: field A9 (document) is not part of format version 1");
+                if (out.documents.size() == record::max_documents)
+                    throw ParseError(fmt::format("DG13: more than {} documents", record::max_documents));
+                out.documents.push_back(decode_document(obj.value, out.documents.size()));
+                break;
+            case kCheckReference:
+            case kClearedOn:
+            case kPortal:
+                if (!v2) throw ParseError(fmt::format("DG13: field {:X} is not part of format version 1", obj.tag));
+                if (obj.tag == kCheckReference) out.background_check_reference = as_string(obj.value);
+                else if (obj.tag == kClearedOn) out.background_check_cleared_on = full_date(obj.value, "background check date (8B)");
+                else out.portal_reference = secure_copy(obj.value);
+                break;
             default: throw ParseError(fmt::format("DG13: unknown field tag {:X}", obj.tag));
         }
     }
     for (tlv::Tag t : {kANumber, kCourt, kCase, kHearing, kRelease, kOffice, kInterval})
         if (!seen.count(t)) throw ParseError(fmt::format("DG13: required field {:X} is missing", t));
+    if (v2)
+        for (tlv::Tag t : {kCheckReference, kClearedOn})
+            if (!seen.count(t)) throw ParseError(fmt::format("DG13: required field {:X} is missing", t));
     return out;
 }
 
@@ -377,8 +472,12 @@ Lds encode_holder(const record::HolderRecord& holder, const EncodeOptions& optio
     lds.set(dg_file_id(1), encode_dg1(mrz::make_td1(holder).joined()));
     lds.set(dg_file_id(2), encode_dg2(holder.photo, holder.sex));
     lds.set(dg_file_id(11), encode_dg11(holder));
-    lds.set(dg_file_id(12), encode_dg12(options.issuing_authority, holder.date_of_issue));
-    lds.set(dg_file_id(13), encode_dg13({holder.a_number, holder.docket}));
+    const bool v2 = options.docket_format_version >= 2;
+    lds.set(dg_file_id(12), encode_dg12(options.issuing_authority, holder.date_of_issue,
+                                        v2 ? std::optional<std::string_view>(card_endorsement) : std::nullopt));
+    DocketData docket = docket_data(holder);
+    docket.version = options.docket_format_version;
+    lds.set(dg_file_id(13), encode_dg13(docket));
     if (options.aa_public_key_spki) {
         lds.set(dg_file_id(14), encode_dg14_aa_ecdsa_sha256());
         lds.set(dg_file_id(15), encode_dg15(*options.aa_public_key_spki));

@@ -85,7 +85,20 @@ const apdu::ResponseApdu& expect_ok(const apdu::ResponseApdu& r, const std::stri
     return r;
 }
 
-Prepared prepare(const record::HolderRecord& holder) {
+namespace {
+// The ticket of docs/card-protocol.md over already encoded data groups.
+Bytes ticket_of(const record::HolderRecord& holder, const lds::Lds& encoded) {
+    Bytes hashed;
+    for (int dg : {1, 2, 11, 12, 13}) append(hashed, encoded.get(lds::dg_file_id(dg)));
+    const Bytes digest = crypto::sha256(hashed);
+    Bytes ticket = to_bytes(holder.document_number);
+    ticket.push_back(0x1F);
+    ticket.insert(ticket.end(), digest.begin(), digest.begin() + 16);
+    return ticket;
+}
+}  // namespace
+
+Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_version) {
     Prepared p;
     p.document_number = holder.document_number;
     if (holder.document_number.empty() || holder.document_number.size() > 9) {
@@ -93,11 +106,13 @@ Prepared prepare(const record::HolderRecord& holder) {
                     fmt::format("document number '{}' must have 1 to 9 characters", holder.document_number));
     }
     p.bac_secret = bac_secret_for(holder);
-    lds::Lds encoded = lds::encode_holder(holder);
+    lds::EncodeOptions encode;
+    encode.docket_format_version = docket_format_version;
+    lds::Lds encoded = lds::encode_holder(holder, encode);
     for (int dg : {1, 2, 11, 12, 13}) p.files.set(lds::dg_file_id(dg), encoded.get(lds::dg_file_id(dg)));
     p.files.set(lds::fid_com, lds::encode_com(sod_data_groups()));
     p.files.set(lds::dg_file_id(14), lds::encode_dg14_aa_ecdsa_sha256());
-    p.ticket = personalization_ticket(holder);
+    p.ticket = ticket_of(holder, encoded);
 
     p.all_files = {lds::fid_com};
     for (int dg : sod_data_groups()) p.all_files.push_back(lds::dg_file_id(dg));
@@ -150,14 +165,7 @@ CommandApdu lock() { return CommandApdu(0x80, 0xDA, 0xDE, 0xAD); }
 namespace docketcard::perso {
 
 Bytes personalization_ticket(const record::HolderRecord& holder) {
-    const lds::Lds encoded = lds::encode_holder(holder);
-    Bytes hashed;
-    for (int dg : {1, 2, 11, 12, 13}) append(hashed, encoded.get(lds::dg_file_id(dg)));
-    const Bytes digest = crypto::sha256(hashed);
-    Bytes ticket = to_bytes(holder.document_number);
-    ticket.push_back(0x1F);
-    ticket.insert(ticket.end(), digest.begin(), digest.begin() + 16);
-    return ticket;
+    return detail::ticket_of(holder, lds::encode_holder(holder));
 }
 
 std::optional<std::string> ticket_document_number(ByteView ticket) {

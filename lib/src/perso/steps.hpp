@@ -47,7 +47,7 @@ struct Prepared {
 
 /// Encodes the holder's AA-independent files, the ticket, the BAC secret and the step list.
 /// Throws Error(InvalidInput) when the holder cannot be written (before any card access).
-Prepared prepare(const record::HolderRecord& holder);
+Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_version = lds::docket_format_version);
 
 /// Data groups covered by EF.SOD, in order.
 const std::vector<int>& sod_data_groups();

@@ -28,7 +28,7 @@ class Writer {
 public:
     Writer(transport::CardChannel& card, const IssuerKeys& keys, const WriteOptions& options,
            const record::HolderRecord& holder)
-        : keys_(keys), options_(options), prepared_(prepare(holder)), counter_(card) {}
+        : keys_(keys), options_(options), prepared_(prepare(holder, options.docket_format_version)), counter_(card) {}
 
     WriteResult run() {
         WriteResult r = execute();

@@ -36,6 +36,8 @@ record::HolderRecord sample_holder() {
     h.photo = tiny_jpeg();
     h.a_number = "012345678";
     h.docket = {"NYC", "C1", "2025-06-01T09:00:00-04:00", record::ReleaseType::Bond, "NYC", 7, {"a", "b"}};
+    h.background_check = {"NSBC-1", {2024, 12, 31}, "National Vetting Center"};
+    h.documents = {{"I-220A", "Order", "R1", {2025, 1, 2}, std::nullopt, std::string("ERO")}};
     return h;
 }
 
@@ -191,7 +193,8 @@ TEST_CASE("DG11 and DG12 hold name, place of birth, issuing authority and date o
 
 TEST_CASE("DG13 docket data: exact bytes, round trip, refusals", "[lds][dg13]") {
     const auto holder = sample_holder();
-    const lds::DocketData data{holder.a_number, holder.docket};
+    lds::DocketData data{holder.a_number, holder.docket};
+    data.version = 1;   // the layout of cards issued before version 2, still written on request
     const Bytes dg13 = lds::encode_dg13(data);
     const std::string expected =
         "6D44"
@@ -234,8 +237,10 @@ TEST_CASE("DG13 docket data: exact bytes, round trip, refusals", "[lds][dg13]") 
         d.docket.check_in_interval_days = 65536;
         CHECK_THROWS_AS(lds::encode_dg13(d), Error);
         Bytes bad = dg13;
-        bad[4] = 0x02;   // version 2
-        CHECK_THROWS_AS(lds::decode_dg13(bad), ParseError);
+        bad[4] = 0x03;   // version 3
+        CHECK_THROWS_WITH(lds::decode_dg13(bad), "DG13: docket format version 03 is not supported (expected 01 or 02)");
+        bad[4] = 0x02;   // version 2 without its background check
+        CHECK_THROWS_WITH(lds::decode_dg13(bad), "DG13: required field 8A is missing");
         bad = dg13;
         bad[54] = 0x07;   // release type 07
         CHECK_THROWS_AS(lds::decode_dg13(bad), ParseError);
@@ -247,6 +252,97 @@ TEST_CASE("DG13 docket data: exact bytes, round trip, refusals", "[lds][dg13]") 
         CHECK_THROWS_AS(lds::decode_dg13(from_hex("6D0581023031")), ParseError);             // no version first
         CHECK_THROWS_AS(lds::decode_dg13(from_hex("6D0580010181")), ParseError);             // truncated
     }
+}
+
+TEST_CASE("DG13 version 2: documents, background check, portal reference; exact bytes of docs/docket-data.md",
+          "[lds][dg13]") {
+    auto holder = sample_holder();
+    holder.documents = {{"I-220A", "Order", "R1", {2025, 1, 2}, std::nullopt, std::string("ERO")},
+                        {"G-56", "Call-In", "C2", {2025, 1, 3}, record::Date{2025, 7, 3}, std::nullopt}};
+    holder.background_check = {"NSBC-1", {2024, 12, 31}, "National Vetting Center"};
+    holder.portal_reference = SecureBytes{'P', 'o', 'r', 't', 'a', 'l', '1', '2', '3'};
+    const Bytes dg13 = lds::encode_dg13(lds::docket_data(holder));
+    const std::string v1_objects =
+        "810930313233343536373882034E5943830243318419323032352D30362D30315430393A30303A30302D30343A3030"
+        "85010386034E594387020007880161880162";
+    CHECK(to_hex(dg13) == "6D81AE" "800102" + v1_objects +
+                              "A922" "8006492D32323041" "81054F72646572" "82025231" "83083230323530313032"
+                              "850345524F"
+                              "A927" "8004472D3536" "810743616C6C2D496E" "82024332" "83083230323530313033"
+                              "84083230323530373033"
+                              "8A064E5342432D31" "8B083230323431323331" "8C09506F7274616C313233");
+    // The agency stays in the journal: it is not on the chip.
+    CHECK(to_hex(dg13).find(to_hex(to_bytes("National"))) == std::string::npos);
+
+    const auto back = lds::decode_dg13(dg13);
+    CHECK(back.version == 2);
+    CHECK(back.a_number == "012345678");
+    CHECK(back.docket.conditions == std::vector<std::string>{"a", "b"});
+    CHECK(back.documents == holder.documents);
+    CHECK(back.background_check_reference == "NSBC-1");
+    CHECK(back.background_check_cleared_on == record::Date{2024, 12, 31});
+    CHECK(back.portal_reference == holder.portal_reference);
+
+    SECTION("no portal reference: no 8C") {
+        holder.portal_reference.reset();
+        const Bytes without = lds::encode_dg13(lds::docket_data(holder));
+        CHECK(without.size() == dg13.size() - 11);
+        CHECK_FALSE(lds::decode_dg13(without).portal_reference);
+    }
+    SECTION("refusals") {
+        auto hex = to_hex(dg13);
+        auto refused = [](const std::string& h) { return lds::decode_dg13(from_hex(h)); };
+        // v2 objects in a version 1 file
+        std::string v1 = hex;
+        v1.replace(10, 2, "01");
+        CHECK_THROWS_WITH(refused(v1), "DG13: field A9 (document) is not part of format version 1");
+        // a document without its number (82 02 5231 -> 8F 02 5231: unknown tag)
+        std::string bad = hex;
+        bad.replace(bad.find("82025231"), 2, "8F");
+        CHECK_THROWS_WITH(refused(bad), "DG13 document 1: unknown field tag 8F");
+        // a date that is no calendar date: 2025-01-02 -> 2025-02-30
+        bad = hex;
+        bad.replace(bad.find("3230323530313032"), 16, "3230323530323330");
+        CHECK_THROWS_WITH(refused(bad), "DG13: DG13 document 1 date of issue (83) 20250230 is not a calendar date");
+        // cleared-on not digits
+        bad = hex;
+        bad.replace(bad.find("8B083230323431323331"), 20, "8B08323032343132335A");
+        CHECK_THROWS_WITH(refused(bad), "DG13: background check date (8B) is not 8 digits YYYYMMDD");
+        // the background-check date twice
+        std::string twice = "800102" + v1_objects + "8A064E5342432D31" "8B083230323431323331" "8B083230323431323331";
+        CHECK_THROWS_WITH(refused("6D" + to_hex(tlv::encode_length(twice.size() / 2)) + twice),
+                          "DG13: field 8B appears twice");
+        // 17 documents
+        std::string many = "800102" + v1_objects;
+        for (int i = 0; i < 17; ++i) many += "A9188006492D32323041810141820152" "83083230323530313032";
+        many += "8A064E5342432D31" "8B083230323431323331";
+        CHECK_THROWS_WITH(refused("6D" + to_hex(tlv::encode_length(many.size() / 2)) + many),
+                          "DG13: more than 16 documents");
+    }
+}
+
+TEST_CASE("DG12 carries the endorsement NOT A FEDERAL ID in 5F1B; encode_holder v1 and v2", "[lds][dg12]") {
+    const Bytes dg12 = lds::encode_dg12("DHS", {2025, 3, 1}, lds::card_endorsement);
+    CHECK(to_hex(dg12) == "6C3F" "5C065F195F265F1B" "5F1903444853" "5F26083230323530333031"
+                          "5F1B234E4F542041204645444552414C2049442E20464F522044485320555345204F4E4C592E");
+    const auto d = lds::decode_dg12(dg12);
+    CHECK(d.endorsements == std::optional<std::string>("NOT A FEDERAL ID. FOR DHS USE ONLY."));
+    CHECK_FALSE(lds::decode_dg12(lds::encode_dg12("DHS", {2025, 3, 1})).endorsements);
+
+    auto holder = sample_holder();
+    holder.documents = {{"I-220A", "Order", "R1", {2025, 1, 2}, std::nullopt, std::nullopt}};
+    holder.background_check = {"NSBC-1", {2024, 12, 31}, "NVC"};
+    const auto v2 = lds::encode_holder(holder);
+    CHECK(lds::decode_dg12(v2.get(lds::dg_file_id(12))).endorsements == std::string(lds::card_endorsement));
+    CHECK(lds::decode_dg13(v2.get(lds::dg_file_id(13))).version == 2);
+    lds::EncodeOptions old;
+    old.docket_format_version = 1;
+    const auto v1 = lds::encode_holder(holder, old);
+    CHECK(to_hex(v1.get(lds::dg_file_id(12))) == "6C385C045F195F265F19" + to_hex(tlv::encode_length(36)) +
+                                                      to_hex(to_bytes(lds::default_issuing_authority)) +
+                                                      "5F26083230323530333031");
+    CHECK(lds::decode_dg13(v1.get(lds::dg_file_id(13))).version == 1);
+    CHECK(lds::decode_dg13(v1.get(lds::dg_file_id(13))).documents.empty());
 }
 
 TEST_CASE("DG14 announces ECDSA-SHA256 Active Authentication, DG15 holds the SPKI", "[lds][dg14][dg15]") {

@@ -1,5 +1,6 @@
 // write_card / lock_card on in-process docket applet cards (docs/card-protocol.md).
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/util/error.hpp"
@@ -296,4 +297,42 @@ TEST_CASE("the write reads nothing back: read commands carry under 10% of the by
     CHECK(result.apdus == 39);
     CHECK(result.bytes_sent > content);
     CHECK(result.bytes_sent < content + content / 5);
+}
+
+TEST_CASE("the largest holder fits the card: 16 documents, 20 conditions, a 25 KB photo", "[perso][budget]") {
+    auto h = holder(5);   // DC2600006, the sample holder with 16 documents
+    REQUIRE(h.documents.size() == record::max_documents);
+    // Every document and condition at its longest.
+    for (std::size_t i = 0; i < h.documents.size(); ++i) {
+        auto& d = h.documents[i];
+        d.form = "I-220A";
+        d.title = std::string(80, 'T');
+        d.number = std::string(30, 'N') + fmt::format("{:02d}", i);
+        d.expires_on = record::Date{2031, 1, 1};
+        d.issued_by = std::string(64, 'B');
+    }
+    h.docket.conditions.assign(20, std::string(200, 'C'));
+    h.portal_reference = SecureBytes(32, 'P');
+    // A 25,000-byte JPEG: the sample photo with a comment segment (T.81 B.2.4.5) after SOI.
+    const Bytes jpeg = file_bytes(source("samples/photos/holder-06.jpg"));
+    const std::size_t pad = 25000 - jpeg.size() - 4;
+    Bytes big(jpeg.begin(), jpeg.begin() + 2);
+    append(big, Bytes{0xFF, 0xFE, static_cast<std::uint8_t>((pad + 2) >> 8), static_cast<std::uint8_t>(pad + 2)});
+    big.resize(big.size() + pad, 'x');
+    append(big, ByteView(jpeg).subspan(2));
+    REQUIRE(big.size() == 25000);
+    h.photo = big;
+
+    auto card = memory_card();
+    const auto result = perso::write_card(*card, h, keys(), fixed_time());
+    CHECK(result.state == CardState::Personalized);
+    std::size_t total = 0;
+    for (const auto& [fid, bytes] : result.files) total += bytes.size();
+    CHECK(total > 25000 + 3200 + 4000);
+    CHECK(total < 96 * 1024);
+    const auto files = read_with_bac(*card, h);
+    const auto dg13 = lds::decode_dg13(files.at(0x010D));
+    CHECK(dg13.documents == h.documents);
+    CHECK(dg13.portal_reference == h.portal_reference);
+    CHECK(lds::decode_dg2(files.at(0x0102)).image == big);
 }

@@ -124,34 +124,53 @@ std::string dg11_full_name(const record::HolderRecord& holder);
 /// Issuing authority written in DG12 unless EncodeOptions says otherwise.
 inline constexpr std::string_view default_issuing_authority = "U.S. DEPARTMENT OF HOMELAND SECURITY";
 
-/// DG12 (Part 10, 4.7.12): 6C { 5C 5F19 5F26, 5F19 issuing authority (UTF-8), 5F26 date of issue
-/// YYYYMMDD }.
-Bytes encode_dg12(std::string_view issuing_authority, const record::Date& date_of_issue);
+/// The "endorsements and observations" every Secure Docket Card carries in DG12 (tag 5F1B), so
+/// that any ICAO inspection system shows what the card is not.
+inline constexpr std::string_view card_endorsement = "NOT A FEDERAL ID. FOR DHS USE ONLY.";
+
+/// DG12 (Part 10, 4.7.12): 6C { 5C 5F19 5F26 [5F1B], 5F19 issuing authority (UTF-8), 5F26 date of
+/// issue YYYYMMDD, 5F1B endorsements and observations (UTF-8) when given }, in the order of the
+/// Part 10 table.
+Bytes encode_dg12(std::string_view issuing_authority, const record::Date& date_of_issue,
+                  std::optional<std::string_view> endorsements = std::nullopt);
 /// The content of DG12 as decode_dg12 reads it.
 struct Dg12 {
     std::string issuing_authority;
     std::string date_of_issue;   ///< YYYYMMDD as stored
+    std::optional<std::string> endorsements;   ///< 5F1B
 };
 /// Reads DG12 (Part 10, 4.7.12), bounds-checked; throws ParseError on malformed bytes.
 Dg12 decode_dg12(ByteView ef);
 
 // ---- DG13 ----------------------------------------------------------------------------------
 
-/// Version of the DG13 docket layout written by encode_dg13 (docs/docket-data.md).
-inline constexpr std::uint8_t docket_format_version = 1;
+/// Version of the DG13 docket layout written by encode_dg13 by default (docs/docket-data.md).
+/// Version 1 (docket only) is still read, and written when asked (cards issued before v2).
+inline constexpr std::uint8_t docket_format_version = 2;
 
-/// The DG13 content: the holder's A-number and docket.
+/// The DG13 content: the holder's A-number and docket (version 1), the release documents, the
+/// background check and the portal reference (version 2).
 struct DocketData {
     std::string a_number;
     record::Docket docket;
+    std::vector<record::ReleaseDocument> documents;   ///< v2
+    std::string background_check_reference;           ///< v2
+    record::Date background_check_cleared_on;         ///< v2
+    std::optional<SecureBytes> portal_reference;      ///< v2, optional; a credential
+    std::uint8_t version = docket_format_version;     ///< 1 or 2
 };
-/// DG13 (Part 10, 4.7.13, "optional details", layout chosen by the issuer): 6D { 80 version,
-/// 81 A-number, 82 court, 83 case number, 84 next hearing, 85 release type, 86 reporting office,
-/// 87 check-in interval (2 bytes), 88 condition (repeated) } as documented in docs/docket-data.md.
-/// Throws Error(InvalidInput) when a value does not fit (interval outside 0..65535).
+/// The DG13 content of a holder: the record's A-number, docket, documents, background-check
+/// reference and date (not the agency), portal reference.
+DocketData docket_data(const record::HolderRecord& holder);
+/// DG13 (Part 10, 4.7.13, "optional details", layout chosen by the issuer), docs/docket-data.md:
+/// 6D { 80 version, 81 A-number, 82 court, 83 case number, 84 next hearing, 85 release type,
+/// 86 reporting office, 87 check-in interval (2 bytes), 88 condition (repeated) } and, in version
+/// 2, A9 document (repeated; 80 form, 81 title, 82 number, 83 issued, [84 expires], [85 issued
+/// by]), 8A background-check reference, 8B cleared on, [8C portal reference]. Throws
+/// Error(InvalidInput) when a value does not fit (interval outside 0..65535, version not 1/2).
 Bytes encode_dg13(const DocketData& data);
-/// Parses DG13; throws ParseError on a wrong version, a missing/duplicated/unknown field, a bad
-/// release type code or a malformed length.
+/// Parses DG13 version 1 or 2; throws ParseError on another version, a missing/duplicated/unknown
+/// field, a bad release type code, a bad date or a malformed length.
 DocketData decode_dg13(ByteView ef);
 
 // ---- DG14, DG15 ----------------------------------------------------------------------------
@@ -189,6 +208,9 @@ struct EncodeOptions {
     std::string issuing_authority = std::string(default_issuing_authority);
     /// When set (DER SubjectPublicKeyInfo of the card's AA key), DG14 and DG15 are added.
     std::optional<Bytes> aa_public_key_spki;
+    /// DG13 layout: 2 (documents, background check, portal reference; DG12 carries the
+    /// endorsement), or 1 to make a card as issued before version 2.
+    std::uint8_t docket_format_version = lds::docket_format_version;
 };
 
 /// Builds EF.COM, DG1 (MRZ from mrz::make_td1), DG2, DG11, DG12, DG13 (and DG14/DG15 when the

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "docketcard/lds/lds.hpp"
 #include "docketcard/pki/sod.hpp"
 #include "docketcard/record/record.hpp"
 #include "docketcard/sm/scp03_keys.hpp"
@@ -104,6 +105,9 @@ struct WriteOptions {
     /// When set, the plain commands and responses inside SCP03 are traced (-vv, TraceLevel::Plain;
     /// secret-bearing commands stay redacted by the trace itself).
     std::optional<transport::TraceOptions> trace_plain;
+    /// DG13 layout version of the card: 2 (documents, background check, endorsement in DG12), or
+    /// 1 to make a card as issued before version 2 (tests of the verifier's backward reading).
+    std::uint8_t docket_format_version = lds::docket_format_version;
 };
 
 /// What a write did.
