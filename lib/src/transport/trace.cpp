@@ -62,19 +62,20 @@ std::string command_name(const apdu::CommandApdu& c) {
     }
 }
 
-std::string format_trace_command(const apdu::CommandApdu& c, TraceLevel level, std::chrono::milliseconds elapsed) {
+std::string format_trace_command(const apdu::CommandApdu& c, TraceLevel level, std::chrono::milliseconds elapsed,
+                                 bool redact_data) {
     std::string line = fmt::format("{} > {:02X} {:02X} {:02X} {:02X}", stamp(elapsed, level), c.cla, c.ins, c.p1, c.p2);
     if (!c.data.empty()) {
-        line += fmt::format(" Lc={} {}", c.data.size(), data_field(c.data, trace_redacts(c, level)));
+        line += fmt::format(" Lc={} {}", c.data.size(), data_field(c.data, redact_data || trace_redacts(c, level)));
     }
     if (c.le) line += fmt::format(" Le={}", *c.le);
     return line;
 }
 
 std::string format_trace_response(const apdu::CommandApdu& c, const apdu::ResponseApdu& r, TraceLevel level,
-                                  std::chrono::milliseconds elapsed) {
+                                  std::chrono::milliseconds elapsed, bool redact_data) {
     std::string line = fmt::format("{} <", stamp(elapsed, level));
-    if (!r.data.empty()) line += " " + data_field(r.data, trace_redacts(c, level));
+    if (!r.data.empty()) line += " " + data_field(r.data, redact_data || trace_redacts(c, level));
     line += " " + r.sw.describe();
     return line;
 }
@@ -104,8 +105,34 @@ void TracingChannel::init() {
     }
 }
 
+bool TracingChannel::touches_credential_file(const apdu::CommandApdu& c) {
+    const bool binary = c.ins == 0xB0 || c.ins == 0xB1 || c.ins == 0xD6 || c.ins == 0xD7;
+    if (c.ins == 0xA4 && (c.p1 == 0x00 || c.p1 == 0x02) && c.data.size() == 2) {
+        current_ef_ = get_u16(c.data, 0);   // SELECT by file identifier
+    } else if (c.ins == 0xA4) {
+        current_ef_.reset();                // by name or path: an application or DF, not a file we track
+    } else if (c.ins == 0xE0) {
+        // CREATE FILE leaves the new file selected: its FCP holds 83 02 <file identifier>.
+        current_ef_.reset();
+        for (std::size_t i = 0; i + 3 < c.data.size(); ++i)
+            if (c.data[i] == 0x83 && c.data[i + 1] == 0x02) {
+                current_ef_ = get_u16(c.data, i + 2);
+                break;
+            }
+    } else if (binary && (c.ins == 0xB0 || c.ins == 0xD6) && (c.p1 & 0x80)) {
+        current_ef_ = static_cast<std::uint16_t>(0x0100 | (c.p1 & 0x1F));   // short EF identifier
+    } else if (binary && (c.ins == 0xB1 || c.ins == 0xD7) && (c.p1 != 0 || c.p2 != 0)) {
+        current_ef_ = static_cast<std::uint16_t>((c.p1 << 8) | c.p2);       // odd INS: file identifier
+    }
+    if (!binary || !current_ef_) return false;
+    for (std::uint16_t fid : credential_files)
+        if (*current_ef_ == fid) return true;
+    return false;
+}
+
 apdu::ResponseApdu TracingChannel::transmit(const apdu::CommandApdu& command) {
-    options_.sink(format_trace_command(command, options_.level, options_.clock()));
+    const bool credential = touches_credential_file(command);
+    options_.sink(format_trace_command(command, options_.level, options_.clock(), credential));
     apdu::ResponseApdu r;
     try {
         r = inner_->transmit(command);
@@ -113,7 +140,7 @@ apdu::ResponseApdu TracingChannel::transmit(const apdu::CommandApdu& command) {
         options_.sink(fmt::format("{} ! {}", stamp(options_.clock(), options_.level), e.what()));
         throw;
     }
-    options_.sink(format_trace_response(command, r, options_.level, options_.clock()));
+    options_.sink(format_trace_response(command, r, options_.level, options_.clock(), credential));
     return r;
 }
 

@@ -125,6 +125,9 @@ private:
     void check_active_authentication(transport::CardChannel& sm);
     void check_locked(transport::CardChannel& sm);
     void check_record(const record::HolderRecord& holder);
+    void check_release_documents(const record::HolderRecord& holder);
+    void check_endorsement();
+    void holder_summary();
 
     transport::CardChannel& card_;
     const Options& options_;
@@ -426,6 +429,7 @@ void Verifier::check_record(const record::HolderRecord& holder) {
                               : detail);
         }
     }
+    check_release_documents(holder);
     // photo
     {
         const char* title = "Photo (DG2) is the record's photo";
@@ -440,6 +444,149 @@ void Verifier::check_record(const record::HolderRecord& holder) {
                             dg2_->image.size(), to_hex(crypto::sha256(dg2_->image)).substr(0, 16),
                             holder.photo_path.filename().string(), holder.photo.size(),
                             to_hex(crypto::sha256(holder.photo)).substr(0, 16)));
+        }
+    }
+}
+
+std::string document_text(const record::ReleaseDocument& d) {
+    std::string out = fmt::format("{} {}, no. {}, issued {}", d.form, d.title, d.number, d.issued_on.iso());
+    if (d.expires_on) out += ", expires " + d.expires_on->iso();
+    if (d.issued_by) out += ", by " + *d.issued_by;
+    return out;
+}
+
+// The DG13 version 2 fields against the record: release documents, background check, portal
+// reference (compared, never shown). N/A on a version 1 card, which carries none of them.
+void Verifier::check_release_documents(const record::HolderRecord& holder) {
+    const char* docs_title = "Release documents (DG13) are the record's";
+    const char* check_title = "Background check (DG13) is the record's";
+    const char* portal_title = "Portal reference (DG13) is the record's";
+    if (!dg13_) {
+        for (auto [id, title] : {std::pair{"documents", docs_title}, {"background-check", check_title},
+                                 {"portal-reference", portal_title}})
+            add(id, title, false, unreadable(13));
+        return;
+    }
+    if (dg13_->version < 2) {
+        const std::string why = fmt::format("DG13 is format version {}, which carries no {{}}", dg13_->version);
+        not_applicable("documents", docs_title, fmt::format(fmt::runtime(why), "release documents"));
+        not_applicable("background-check", check_title, fmt::format(fmt::runtime(why), "background check"));
+        not_applicable("portal-reference", portal_title, fmt::format(fmt::runtime(why), "portal reference"));
+        return;
+    }
+    const auto& card = dg13_->documents;
+    const auto& rec = holder.documents;
+    std::vector<std::string> diffs;
+    if (card.size() != rec.size())
+        diffs.push_back(fmt::format("the card holds {} documents, the record {}", card.size(), rec.size()));
+    for (std::size_t i = 0; i < std::min(card.size(), rec.size()); ++i)
+        if (card[i] != rec[i])
+            diffs.push_back(fmt::format("documents[{}]: card \"{}\", record \"{}\"", i, document_text(card[i]),
+                                        document_text(rec[i])));
+    std::string detail;
+    for (const auto& d : diffs) detail += (detail.empty() ? "" : "; ") + d;
+    add("documents", docs_title, diffs.empty(),
+        diffs.empty() ? fmt::format("{} documents, each form, title, number and date as in the record", rec.size())
+                      : detail);
+
+    const auto& b = holder.background_check;
+    std::string check_diff;
+    if (dg13_->background_check_reference != b.reference)
+        check_diff = fmt::format("reference: card {}, record {}", in_quotes(dg13_->background_check_reference),
+                                 in_quotes(b.reference));
+    if (dg13_->background_check_cleared_on != b.cleared_on)
+        check_diff += fmt::format("{}cleared on: card {}, record {}", check_diff.empty() ? "" : "; ",
+                                  dg13_->background_check_cleared_on.iso(), b.cleared_on.iso());
+    add("background-check", check_title, check_diff.empty(),
+        check_diff.empty() ? fmt::format("reference {}, cleared on {}", in_quotes(b.reference), b.cleared_on.iso())
+                           : check_diff);
+
+    // A credential: say whether it matches, never what it is.
+    const auto& on_card = dg13_->portal_reference;
+    const auto& in_record = holder.portal_reference;
+    if (!on_card && !in_record)
+        add("portal-reference", portal_title, true, "neither the card nor the record has one");
+    else if (!on_card || !in_record)
+        add("portal-reference", portal_title, false,
+            fmt::format("the {} has one, the {} has none (values not shown)", on_card ? "card" : "record",
+                        on_card ? "record" : "card"));
+    else if (*on_card != *in_record)
+        add("portal-reference", portal_title, false, "the card's differs from the record's (values not shown)");
+    else
+        add("portal-reference", portal_title, true, "the card's is the record's (value not shown)");
+}
+
+// DG12 5F1B must say what the card is not (lds::card_endorsement). A version 1 card (DG13 v1)
+// was issued before the endorsement: N/A when it has none.
+void Verifier::check_endorsement() {
+    const char* title = "Endorsement (DG12) says what the card is not";
+    if (!dg12_) {
+        if (std::find(com_dgs_.begin(), com_dgs_.end(), 12) != com_dgs_.end()) add("endorsement", title, false, unreadable(12));
+        else not_applicable("endorsement", title, "the card has no DG12");
+        return;
+    }
+    const std::string expected(lds::card_endorsement);
+    if (dg12_->endorsements == expected) {
+        add("endorsement", title, true, in_quotes(expected));
+    } else if (!dg12_->endorsements && dg13_ && dg13_->version < 2) {
+        not_applicable("endorsement", title, "DG12 has no endorsement (5F1B): a card of DG13 format version 1");
+    } else {
+        add("endorsement", title, false,
+            dg12_->endorsements ? fmt::format("DG12 5F1B is {}, expected {}", in_quotes(*dg12_->endorsements), in_quotes(expected))
+                                : fmt::format("DG12 has no endorsement (5F1B); expected {}", in_quotes(expected)));
+    }
+}
+
+// The holder data for reports, as the chip holds it (DG1, DG11, DG12, DG13).
+void Verifier::holder_summary() {
+    auto& h = result_.holder;
+    if (mrz_ && mrz_->size() == 90) {
+        auto field = [&](std::size_t at, std::size_t n) {
+            std::string s = mrz_->substr(at, n);
+            while (!s.empty() && s.back() == '<') s.pop_back();
+            return s;
+        };
+        h.emplace_back("Document number", field(5, 9));
+        h.emplace_back("Issuing state", field(2, 3));
+        h.emplace_back("Nationality", field(45, 3));
+        h.emplace_back("Sex", field(37, 1).empty() ? "X" : field(37, 1));
+        h.emplace_back("Date of birth (YYMMDD)", field(30, 6));
+        h.emplace_back("Date of expiry (YYMMDD)", field(38, 6));
+    }
+    if (dg11_) {
+        const auto sep = dg11_->full_name.find("<<");
+        if (sep == std::string::npos) {
+            h.emplace_back("Full name", dg11_->full_name);
+        } else {
+            h.emplace_back("Surname", dg11_->full_name.substr(0, sep));
+            h.emplace_back("Given names", dg11_->full_name.substr(sep + 2));
+        }
+        if (dg11_->place_of_birth) h.emplace_back("Place of birth", *dg11_->place_of_birth);
+    }
+    if (dg12_) {
+        const auto& d = dg12_->date_of_issue;
+        h.emplace_back("Date of issue",
+                       d.size() == 8 ? d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) : d);
+        h.emplace_back("Issuing authority", dg12_->issuing_authority);
+        if (dg12_->endorsements) h.emplace_back("Endorsement", *dg12_->endorsements);
+    }
+    if (dg13_) {
+        const auto& d = dg13_->docket;
+        h.emplace_back("A-number", dg13_->a_number);
+        h.emplace_back("Immigration court", d.court);
+        h.emplace_back("Case number", d.case_number);
+        h.emplace_back("Next hearing", d.next_hearing);
+        h.emplace_back("Release type", record::to_string(d.release_type));
+        h.emplace_back("Reporting office", d.reporting_office);
+        h.emplace_back("Check-in interval", fmt::format("{} days", d.check_in_interval_days));
+        for (std::size_t i = 0; i < d.conditions.size(); ++i)
+            h.emplace_back(fmt::format("Condition {}", i + 1), d.conditions[i]);
+        if (dg13_->version >= 2) {
+            h.emplace_back("Background check", fmt::format("{}, cleared {}", dg13_->background_check_reference,
+                                                           dg13_->background_check_cleared_on.iso()));
+            for (std::size_t i = 0; i < dg13_->documents.size(); ++i)
+                h.emplace_back(fmt::format("Document {}", i + 1), document_text(dg13_->documents[i]));
+            h.emplace_back("Portal reference", dg13_->portal_reference ? "on the card (not shown)" : "none");
         }
     }
 }
@@ -519,51 +666,12 @@ Result Verifier::run() {
     check_sod(sod_read, csca);
     check_active_authentication(session);
     check_locked(session);
+    check_endorsement();
     if (options_.record) check_record(*options_.record);
 
-    // Holder data for reports, as the chip holds it.
-    auto& h = result_.holder;
-    if (mrz_ && mrz_->size() == 90) {
-        auto field = [&](std::size_t at, std::size_t n) {
-            std::string s = mrz_->substr(at, n);
-            while (!s.empty() && s.back() == '<') s.pop_back();
-            return s;
-        };
-        h.emplace_back("Document number", field(5, 9));
-        h.emplace_back("Issuing state", field(2, 3));
-        h.emplace_back("Nationality", field(45, 3));
-        h.emplace_back("Sex", field(37, 1).empty() ? "X" : field(37, 1));
-        h.emplace_back("Date of birth (YYMMDD)", field(30, 6));
-        h.emplace_back("Date of expiry (YYMMDD)", field(38, 6));
-    }
-    if (dg11_) {
-        const auto sep = dg11_->full_name.find("<<");
-        if (sep == std::string::npos) {
-            h.emplace_back("Full name", dg11_->full_name);
-        } else {
-            h.emplace_back("Surname", dg11_->full_name.substr(0, sep));
-            h.emplace_back("Given names", dg11_->full_name.substr(sep + 2));
-        }
-        if (dg11_->place_of_birth) h.emplace_back("Place of birth", *dg11_->place_of_birth);
-    }
-    if (dg12_) {
-        const auto& d = dg12_->date_of_issue;
-        h.emplace_back("Date of issue",
-                       d.size() == 8 ? d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) : d);
-        h.emplace_back("Issuing authority", dg12_->issuing_authority);
-    }
-    if (dg13_) {
-        const auto& d = dg13_->docket;
-        h.emplace_back("A-number", dg13_->a_number);
-        h.emplace_back("Immigration court", d.court);
-        h.emplace_back("Case number", d.case_number);
-        h.emplace_back("Next hearing", d.next_hearing);
-        h.emplace_back("Release type", record::to_string(d.release_type));
-        h.emplace_back("Reporting office", d.reporting_office);
-        h.emplace_back("Check-in interval", fmt::format("{} days", d.check_in_interval_days));
-        for (std::size_t i = 0; i < d.conditions.size(); ++i)
-            h.emplace_back(fmt::format("Condition {}", i + 1), d.conditions[i]);
-    }
+    holder_summary();
+    result_.docket = dg13_;
+    result_.dg12 = dg12_;
     return std::move(result_);
 }
 

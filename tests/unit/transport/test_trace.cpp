@@ -105,3 +105,37 @@ TEST_CASE("a failing transmit is traced and rethrown", "[transport][trace]") {
     REQUIRE(cap.lines.size() == 2);
     CHECK(cap.lines[1] == "[    13 ms] wire  ! step 1: unexpected extra command 0084000008");
 }
+
+TEST_CASE("DG13 holds the portal reference: its content is redacted at every level, other files are not",
+          "[transport][trace]") {
+    const std::string portal = to_hex(to_bytes("Portal123"));
+    ScriptedChannel s({{"00A4020C02010D", "9000"},               // SELECT DG13
+                       {"00B0000004", "6D1180019000"},           // its first bytes
+                       {"00B08D0004", "6D11" "9000"},       // SFI 0D
+                       {"00A4020C02010B", "9000"},               // SELECT DG11
+                       {"00B0000002", "6B269000"},
+                       {"00D6000009" + portal, "9000"},          // UPDATE BINARY on DG11: shown
+                       {"00E000000A620883020" "10D8202010" "1", "9000"},  // CREATE FILE 010D: selects it
+                       {"00D6000009" + portal, "9000"},          // UPDATE BINARY on DG13: redacted
+                       {"00B1010D03", "5403" "019000"}});   // odd INS with file identifier 010D
+    Captured cap;
+    TracingChannel t(*s.channel, cap.options(TraceLevel::Plain));
+    t.transmit(apdu::CommandApdu(0x00, 0xA4, 0x02, 0x0C, from_hex("010D")));
+    t.transmit(apdu::CommandApdu::read_binary(0, 4));
+    t.transmit(apdu::CommandApdu(0x00, 0xB0, 0x8D, 0x00, {}, 4));
+    t.transmit(apdu::CommandApdu(0x00, 0xA4, 0x02, 0x0C, from_hex("010B")));
+    t.transmit(apdu::CommandApdu::read_binary(0, 2));
+    t.transmit(apdu::CommandApdu(0x00, 0xD6, 0x00, 0x00, to_bytes("Portal123")));
+    t.transmit(apdu::CommandApdu(0x00, 0xE0, 0x00, 0x00, from_hex("620883020" "10D8202010" "1")));
+    t.transmit(apdu::CommandApdu(0x00, 0xD6, 0x00, 0x00, to_bytes("Portal123")));
+    t.transmit(apdu::CommandApdu(0x00, 0xB1, 0x01, 0x0D, {}, 3));
+    REQUIRE(cap.lines.size() == 18);
+    CHECK(cap.lines[3] == "[    15 ms] plain < <4 bytes redacted> 9000 (success)");
+    CHECK(cap.lines[5] == "[    17 ms] plain < <2 bytes redacted> 9000 (success)");
+    CHECK(cap.lines[9] == "[    21 ms] plain < 6B26 9000 (success)");
+    CHECK(cap.lines[10] == "[    22 ms] plain > 00 D6 00 00 Lc=9 " + portal);
+    CHECK(cap.lines[14] == "[    26 ms] plain > 00 D6 00 00 Lc=9 <9 bytes redacted>");
+    CHECK(cap.lines[17] == "[    29 ms] plain < <3 bytes redacted> 9000 (success)");
+    const auto shown_at = cap.all().find("Lc=9 " + portal);
+    CHECK(cap.all().find(portal, shown_at + 5 + portal.size()) == std::string::npos);
+}

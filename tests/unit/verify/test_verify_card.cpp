@@ -90,11 +90,12 @@ const std::vector<std::string> kCardChecks = {
     "bac",       "com",       "dg1-read",   "dg2-read",    "dg11-read",  "dg12-read",  "dg13-read",
     "dg14-read", "dg15-read", "sod-read",   "sod-signature", "ds-chain", "ds-validity", "sod-dg-set",
     "dg1-hash",  "dg2-hash",  "dg11-hash",  "dg12-hash",   "dg13-hash",  "dg14-hash",  "dg15-hash",
-    "active-authentication", "locked"};
+    "active-authentication", "locked", "endorsement"};
 
 std::vector<std::string> with_record_checks() {
     auto v = kCardChecks;
-    for (const char* id : {"mrz", "names", "dates", "docket", "photo"}) v.push_back(id);
+    for (const char* id : {"mrz", "names", "dates", "docket", "documents", "background-check", "portal-reference", "photo"})
+        v.push_back(id);
     return v;
 }
 
@@ -210,6 +211,66 @@ TEST_CASE("record differences name the field and both values", "[verify][card]")
     CHECK(r.find("photo")->detail.find("SHA-256") != std::string::npos);
 }
 
+TEST_CASE("documents, background check and portal reference are compared; the portal reference never shown",
+          "[verify][card]") {
+    auto holder = sample_holder();
+    REQUIRE(holder.documents.size() == 1);
+    REQUIRE(holder.portal_reference);
+    const auto good = verify::verify_card(*locked_card().channel, options_with(holder));
+    CHECK(good.find("documents")->detail == "1 documents, each form, title, number and date as in the record");
+    CHECK(good.find("background-check")->detail == "reference \"NSBC-2025-004099\", cleared on 2024-12-27");
+    CHECK(good.find("portal-reference")->detail == "the card's is the record's (value not shown)");
+    CHECK(good.find("endorsement")->detail == "\"NOT A FEDERAL ID. FOR DHS USE ONLY.\"");
+    REQUIRE(good.docket);
+    CHECK(good.docket->documents == holder.documents);
+
+    holder.documents[0].number = "LOS001-02";
+    holder.documents.push_back(holder.documents[0]);
+    holder.background_check.cleared_on.day = 28;
+    holder.portal_reference = SecureBytes{'X', 'Y', 'Z', '1', '2', '3', '4', '5'};
+    const auto r = verify::verify_card(*locked_card().channel, options_with(holder));
+    CHECK(failed(r) == std::vector<std::string>{"documents", "background-check", "portal-reference"});
+    CHECK(r.find("documents")->detail ==
+          "the card holds 1 documents, the record 2; documents[0]: card \"I-94 Arrival/Departure Record, no. "
+          "LOS001-01, issued 2024-12-29, by ICE ERO LOS\", record \"I-94 Arrival/Departure Record, no. LOS001-02, "
+          "issued 2024-12-29, by ICE ERO LOS\"");
+    CHECK(r.find("background-check")->detail == "cleared on: card 2024-12-27, record 2024-12-28");
+    CHECK(r.find("portal-reference")->detail == "the card's differs from the record's (values not shown)");
+    for (const auto& c : r.checks) CHECK(c.detail.find("XYZ1") == std::string::npos);
+    for (const auto& [label, value] : r.holder) CHECK(value.find("DKT01") == std::string::npos);
+    holder.portal_reference.reset();
+    CHECK(verify::verify_card(*locked_card().channel, options_with(holder)).find("portal-reference")->detail ==
+          "the card has one, the record has none (values not shown)");
+}
+
+TEST_CASE("a card of DG13 format version 1 still verifies; the version 2 checks are N/A", "[verify][card]") {
+    applet::CardOptions co;
+    co.random_seed = 21;
+    auto channel = std::make_unique<transport::LinkChannel>(
+        std::make_unique<transport::SimLink>(applet::Card::in_memory(co), "memory card"));
+    perso::WriteOptions wo;
+    wo.docket_format_version = 1;
+    perso::write_card(*channel, sample_holder(), keys(), wo);
+    perso::lock_card(*channel, keys());
+    const auto r = verify::verify_card(*channel, options_with(sample_holder()));
+    CHECK(ids(r) == with_record_checks());
+    CHECK(failed(r).empty());
+    CHECK(r.ok());
+    for (const char* id : {"documents", "background-check", "portal-reference", "endorsement"}) {
+        CAPTURE(id);
+        CHECK_FALSE(r.find(id)->applicable);
+    }
+    CHECK(r.find("documents")->detail == "DG13 is format version 1, which carries no release documents");
+    CHECK(r.find("endorsement")->detail == "DG12 has no endorsement (5F1B): a card of DG13 format version 1");
+    REQUIRE(r.docket);
+    CHECK(r.docket->version == 1);
+    // A site that requires a docket card of the current format fails them.
+    auto strict = options_with(sample_holder());
+    strict.require_docket_card = true;
+    CHECK(failed(verify::verify_card(*channel, strict)) ==
+          std::vector<std::string>{"endorsement", "documents", "background-check", "portal-reference"});
+}
+
 TEST_CASE("wrong MRZ data is a BAC error (CardRefused)", "[verify][card]") {
     auto o = options_with(sample_holder());
     o.record.reset();
@@ -254,6 +315,12 @@ TEST_CASE("render_html: verdict, every check, the photo embedded, all text escap
 
     auto good = verify::verify_card(*locked_card().channel, options_with(sample_holder()));
     const std::string ok_html = verify::render_html(good);
+    // The report shows what the card is for: its documents, the endorsement, the background check.
+    CHECK(ok_html.find("<th>Document 1</th><td>I-94 Arrival/Departure Record, no. LOS001-01, issued 2024-12-29, by ICE ERO LOS</td>") !=
+          std::string::npos);
+    CHECK(ok_html.find("NOT A FEDERAL ID. FOR DHS USE ONLY.") != std::string::npos);
+    CHECK(ok_html.find("NSBC-2025-004099, cleared 2024-12-27") != std::string::npos);
+    CHECK(ok_html.find("DKT01") == std::string::npos);
     CHECK(ok_html.find(">VERIFIED<") != std::string::npos);
     CHECK(ok_html.find("NOT VERIFIED") == std::string::npos);
     CHECK(ok_html.find("FAIL") == std::string::npos);

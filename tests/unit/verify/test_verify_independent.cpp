@@ -232,7 +232,8 @@ TEST_CASE("an independent Doc 9303 card without DG15 verifies: locked and AA are
         else CHECK(c.status() == "pass");
     }
     CHECK(na == std::vector<std::string>{"active-authentication", "locked"});
-    CHECK(r.checks.size() == 24);   // bac com 5*read sod-read 3*pki sod-dg-set 5*hash aa locked 5*record
+    // bac com 5*read sod-read 3*pki sod-dg-set 5*hash aa locked endorsement 8*record
+    CHECK(r.checks.size() == 28);
     const auto* locked = r.find("locked");
     CHECK(locked->passed);
     CHECK(locked->status() == "n/a");
@@ -251,7 +252,7 @@ TEST_CASE("an independent Doc 9303 card without DG15 verifies: locked and AA are
     const std::string html = verify::render_html(r);
     CHECK(html.find(">VERIFIED<") != std::string::npos);
     CHECK(html.find("<span class=\"badge na\">N/A</span>") != std::string::npos);
-    CHECK(html.find("22 of 24 checks passed, 2 not applicable") != std::string::npos);
+    CHECK(html.find("26 of 28 checks passed, 2 not applicable") != std::string::npos);
 }
 
 TEST_CASE("require_docket_card fails an independent card's locked and AA checks", "[verify][independent]") {

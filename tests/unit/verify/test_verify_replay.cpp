@@ -114,7 +114,10 @@ TEST_CASE("verify_card reads a Doc 9303 Appendix D card byte for byte", "[verify
     CHECK(to_hex(result.files.at(0x011E)) == kEfCom);
     CHECK(ids(result) == std::vector<std::string>{"bac", "com", "dg1-read", "dg2-read", "sod-read", "sod-signature",
                                                   "ds-chain", "ds-validity", "sod-dg-set", "active-authentication",
-                                                  "locked"});
+                                                  "locked", "endorsement"});
+    // EF.COM lists no DG12: nothing to endorse, N/A.
+    CHECK(result.find("endorsement")->status() == "n/a");
+    CHECK(result.find("endorsement")->detail == "the card has no DG12");
     CHECK(result.find("bac")->passed);
     const auto* com = result.find("com");
     CHECK(com->passed);

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "docketcard/transport/channel.hpp"
@@ -38,10 +39,12 @@ bool trace_redacts(const apdu::CommandApdu& command, TraceLevel level) noexcept;
 std::string command_name(const apdu::CommandApdu& command);
 
 /// Formats one trace line (without newline) for a command sent at `elapsed`.
-std::string format_trace_command(const apdu::CommandApdu& command, TraceLevel level, std::chrono::milliseconds elapsed);
+/// `redact_data` also hides the data field (a credential file's content, see TracingChannel).
+std::string format_trace_command(const apdu::CommandApdu& command, TraceLevel level, std::chrono::milliseconds elapsed,
+                                 bool redact_data = false);
 /// Formats one trace line for the response to `command`.
 std::string format_trace_response(const apdu::CommandApdu& command, const apdu::ResponseApdu& response,
-                                  TraceLevel level, std::chrono::milliseconds elapsed);
+                                  TraceLevel level, std::chrono::milliseconds elapsed, bool redact_data = false);
 
 /// Options of a TracingChannel. `sink` receives each line (without newline); `clock` returns the
 /// elapsed time since the trace began (steady clock by default; tests inject a fixed one).
@@ -65,8 +68,17 @@ public:
     std::string description() const override { return inner_->description(); }
     const LinkProjection* link_projection() const override { return inner_->link_projection(); }
 
+    /// Files whose content is a credential (DG13 holds the portal reference): the data of READ
+    /// BINARY answers and UPDATE BINARY commands on them is redacted at every level.
+    static constexpr std::uint16_t credential_files[] = {0x010D};
+
 private:
     void init();
+    /// Follows the current EF (SELECT by file identifier, CREATE FILE, short EF identifier or
+    /// odd-INS file identifier in READ/UPDATE BINARY; ISO/IEC 7816-4 7.1.1, 7.2.2) and says
+    /// whether `command` reads or writes a credential file.
+    bool touches_credential_file(const apdu::CommandApdu& command);
+    std::optional<std::uint16_t> current_ef_;
     std::unique_ptr<CardChannel> owned_;
     CardChannel* inner_;
     TraceOptions options_;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "docketcard/lds/lds.hpp"
 #include "docketcard/record/record.hpp"
 #include "docketcard/crypto/random.hpp"
 #include "docketcard/transport/channel.hpp"
@@ -49,6 +50,10 @@ struct Result {
     /// The holder data as the chip holds it (DG1, DG11, DG12, DG13), as label/value pairs in
     /// display order, for reports. Values are card data: escape them before putting them in markup.
     std::vector<std::pair<std::string, std::string>> holder;
+    /// DG13 as decoded (docket, and in version 2 documents, background check, portal reference).
+    std::optional<lds::DocketData> docket;
+    /// DG12 as decoded (issuing authority, date of issue, endorsement).
+    std::optional<lds::Dg12> dg12;
     std::time_t verified_at = 0;            ///< when the verification ran (UTC seconds)
     std::string card_description;           ///< the channel the card was read through
     /// True when there is at least one check and every check passed or does not apply.
@@ -103,7 +108,9 @@ std::string to_yymmdd(std::string_view date, std::string_view field);
 ///   bac, com, dg<N>-read (each DG listed, read and well-formed), sod-read, sod-signature,
 ///   ds-chain, ds-validity, sod-dg-set, dg<N>-hash (each DG in EF.SOD or read),
 ///   active-authentication (Part 11 6.1, fresh challenge), locked (GET DATA 66 under SM),
-///   and with a record: mrz, names, dates, docket, photo.
+///   endorsement (DG12 5F1B is lds::card_endorsement; N/A on a DG13 v1 card without one),
+///   and with a record: mrz, names, dates, docket, documents, background-check,
+///   portal-reference (the last three N/A on a DG13 version 1 card), photo.
 /// Every data group listed in EF.COM or EF.SOD is read. Active Authentication is required exactly
 /// when the signed EF.SOD lists DG15 (not the unsigned EF.COM); otherwise it is N/A. `locked` is
 /// N/A on a card that answers GET DATA 66 with 6D00, 6E00, 6A82, 6A86 or 6A88 (an independent
