@@ -21,6 +21,7 @@ struct Row {
     std::string finished;
     std::string superseded;
     std::string source;
+    std::string background_check;
     std::string error;
 };
 
@@ -29,11 +30,11 @@ std::vector<Row> rows_of(const Audit& audit) {
     for (const auto& a : audit.attempts) {
         rows.push_back({std::to_string(a.id), a.document_number, to_string(a.state), a.reader,
                         a.card_serial.value_or(""), a.started_at, a.finished_at.value_or(""),
-                        a.superseded_at.value_or(""), a.source, a.error.value_or("")});
+                        a.superseded_at.value_or(""), a.source, a.background_check, a.error.value_or("")});
     }
     for (const auto& r : audit.records) {
         if (r.attempt_count > 0) continue;
-        rows.push_back({"", r.document_number, to_string(r.state), "", "", "", "", "", r.source,
+        rows.push_back({"", r.document_number, to_string(r.state), "", "", "", "", "", r.source, "",
                         fmt::format("{}", fmt::join(r.problems, "; "))});
     }
     return rows;
@@ -61,10 +62,10 @@ std::string csv_field(std::string_view value) {
 }
 
 std::string audit_csv(const Audit& audit) {
-    std::string out = "attempt,document_number,state,reader,card_serial,started_at,finished_at,superseded_at,source,error\r\n";
+    std::string out = "attempt,document_number,state,reader,card_serial,started_at,finished_at,superseded_at,source,background_check,error\r\n";
     for (const auto& r : rows_of(audit)) {
         for (const auto* f : {&r.attempt, &r.document_number, &r.state, &r.reader, &r.card_serial, &r.started,
-                              &r.finished, &r.superseded, &r.source}) {
+                              &r.finished, &r.superseded, &r.source, &r.background_check}) {
             out += csv_field(*f);
             out += ',';
         }
@@ -76,13 +77,14 @@ std::string audit_csv(const Audit& audit) {
 
 std::string audit_text(const Audit& audit) {
     const std::vector<std::string> header{"ATTEMPT", "DOCUMENT", "STATE", "READER", "CARD SERIAL",
-                                          "STARTED", "FINISHED", "SUPERSEDED", "SOURCE", "ERROR"};
+                                          "STARTED", "FINISHED", "SUPERSEDED", "SOURCE", "CHECK", "ERROR"};
     std::vector<std::vector<std::string>> table;
     table.push_back(header);
     for (const auto& r : rows_of(audit)) {
         auto dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
         table.push_back({dash(r.attempt), dash(r.document_number), r.state, dash(r.reader), dash(r.card_serial),
-                         dash(r.started), dash(r.finished), dash(r.superseded), dash(r.source), r.error});
+                         dash(r.started), dash(r.finished), dash(r.superseded), dash(r.source),
+                         dash(r.background_check), r.error});
     }
     std::vector<std::size_t> width(header.size(), 0);
     for (const auto& row : table) {
@@ -124,6 +126,7 @@ std::string audit_json(const Audit& audit) {
                             {"finished_at", optional_json(a.finished_at)},
                             {"superseded_at", optional_json(a.superseded_at)},
                             {"source", a.source},
+                            {"background_check", a.background_check},
                             {"error", optional_json(a.error)},
                             {"superseded_by", a.superseded_by ? nlohmann::json(*a.superseded_by) : nlohmann::json()}});
     }

@@ -102,6 +102,7 @@ Attempt read_attempt(const Query& q, int first = 0) {
     a.finished_at = q.optional_text(first + 13);
     a.superseded_at = q.optional_text(first + 14);
     a.source = q.text(first + 15);
+    a.background_check = q.text(first + 16);
     return a;
 }
 
@@ -120,7 +121,7 @@ Batch read_batch(const Query& q) {
 #define DKJ_ATTEMPT_SELECT                                                                                   \
     "SELECT a.id, a.record_id, r.document_number, a.batch_id, a.station, a.reader, a.record_digest, "       \
     "a.card_serial, a.state, a.error, a.superseded_by, a.started_at, a.updated_at, a.finished_at, "         \
-    "a.superseded_at, a.source "                                                                            \
+    "a.superseded_at, a.source, a.background_check "                                                        \
     "FROM attempts a JOIN records r ON r.id = a.record_id "
 
 #define DKJ_RECORD_SELECT                                                                                    \
@@ -128,7 +129,7 @@ Batch read_batch(const Query& q) {
     "r.updated_at, (SELECT count(*) FROM attempts c WHERE c.record_id = r.id), "                            \
     "a.id, a.record_id, r.document_number, a.batch_id, a.station, a.reader, a.record_digest, "              \
     "a.card_serial, a.state, a.error, a.superseded_by, a.started_at, a.updated_at, a.finished_at, "         \
-    "a.superseded_at, a.source "                                                                            \
+    "a.superseded_at, a.source, a.background_check "                                                        \
     "FROM records r LEFT JOIN attempts a ON a.record_id = r.id "                                            \
     "AND a.state IN ('writing', 'written', 'locked', 'verified') "
 
@@ -250,7 +251,7 @@ public:
         RecordRegistration reg;
         if (!id) {
             auto q = db_.query("INSERT INTO records(document_number, source, digest, state, problems, batch_id, "
-                               "registered_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                               "registered_at, updated_at, background_check) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
                                "insert record");
             if (e.document_number.empty()) {
                 q.bind_null(1);
@@ -258,6 +259,7 @@ public:
                 q.bind(1, e.document_number);
             }
             q.bind(2, e.source).bind(3, e.digest).bind(4, state).bind(5, problems).bind(6, batch_->id).bind(7, now);
+            q.bind(8, e.background_check);
             q.run();
             reg.record_id = sqlite3_last_insert_rowid(db_.handle());
             reg.outcome = RecordRegistration::Outcome::Added;
@@ -265,8 +267,8 @@ public:
             reg.record_id = *id;
             const bool content_same = old_digest == e.digest && old_problems == problems && old_state == state;
             if (!content_same || old_source != e.source) {
-                db_.query("UPDATE records SET source = ?1, digest = ?2, state = ?3, problems = ?4, updated_at = ?5 "
-                          "WHERE id = ?6",
+                db_.query("UPDATE records SET source = ?1, digest = ?2, state = ?3, problems = ?4, updated_at = ?5, "
+                          "background_check = ?7 WHERE id = ?6",
                           "update record")
                     .bind(1, e.source)
                     .bind(2, e.digest)
@@ -274,6 +276,7 @@ public:
                     .bind(4, problems)
                     .bind(5, now)
                     .bind(6, *id)
+                    .bind(7, e.background_check)
                     .run();
             }
             reg.outcome = content_same ? RecordRegistration::Outcome::Unchanged : RecordRegistration::Outcome::Changed;
@@ -306,7 +309,8 @@ public:
                 .run();
         }
         db_.query("INSERT INTO attempts(record_id, batch_id, station, reader, record_digest, state, started_at, "
-                  "updated_at, source) VALUES (?1, ?2, ?3, ?4, ?5, 'writing', ?6, ?6, ?7)",
+                  "updated_at, source, background_check) VALUES (?1, ?2, ?3, ?4, ?5, 'writing', ?6, ?6, ?7, "
+                  "(SELECT background_check FROM records WHERE id = ?1))",
                   "insert attempt")
             .bind(1, status.id)
             .bind(2, batch_->id)

@@ -139,6 +139,20 @@ BEGIN
 END;
 )sql";
 
-inline constexpr std::array<const char*, 2> migrations{migration_1, migration_2};
+// Schema 3: the reference of the background check a record was cleared on (issue 10), kept with
+// the record and copied into each attempt at claim time, so an audit ties every card to the check
+// it was issued on. Journals of schema 2 have no reference: their rows keep ''.
+inline constexpr const char* migration_3 = R"sql(
+ALTER TABLE records ADD COLUMN background_check TEXT NOT NULL DEFAULT '';
+ALTER TABLE attempts ADD COLUMN background_check TEXT NOT NULL DEFAULT '';
+
+CREATE TRIGGER attempts_background_check_fixed BEFORE UPDATE OF background_check ON attempts
+WHEN OLD.background_check <> '' AND NEW.background_check IS NOT OLD.background_check
+BEGIN
+  SELECT RAISE(ABORT, 'journal rule: an attempt''s background check never changes');
+END;
+)sql";
+
+inline constexpr std::array<const char*, 3> migrations{migration_1, migration_2, migration_3};
 
 }  // namespace docketcard::journal::sqlite

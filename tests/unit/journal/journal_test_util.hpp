@@ -81,7 +81,7 @@ inline docketcard::journal::RecordEntry entry(const std::string& document_number
     return {document_number, source,
             docketcard::journal::record_digest(docketcard::ByteView(
                 reinterpret_cast<const std::uint8_t*>(c.data()), c.size())),
-            {}};
+            {}, {}};
 }
 
 }  // namespace journal_test

@@ -18,7 +18,9 @@ namespace {
 Audit sample_audit(const std::filesystem::path& path) {
     {
         auto j = open_sqlite_journal(path, {"desk-1", "r.jsonl"});
-        j->register_record(entry("D1", "r.jsonl:1"));
+        auto d1 = entry("D1", "r.jsonl:1");
+        d1.background_check = "NSBC-D1";
+        j->register_record(d1);
         j->register_record(entry("D2", "r.jsonl:2"));
         auto rejected = entry("D3", "r.jsonl:3");
         rejected.problems = {"sex: must be F, M or X", "photo: \"p.jpg\" not found"};
@@ -68,17 +70,17 @@ TEST_CASE("the CSV audit has a header and one row per attempt or attempt-less re
     const auto lines = split_crlf(audit_csv(audit));
     REQUIRE(lines.size() == 6);
     CHECK(lines[0] == "attempt,document_number,state,reader,card_serial,started_at,finished_at,superseded_at,source,"
-                      "error");
+                      "background_check,error");
     const auto& a1 = audit.attempts.at(0);
     CHECK(lines[1] == "1,D1,verified,Reader 0,00112233445566778899," + a1.started_at + "," + *a1.finished_at +
-                          ",,r.jsonl:1,");
+                          ",,r.jsonl:1,NSBC-D1,");
     const auto& a2 = audit.attempts.at(1);
     CHECK(lines[2] == "2,D2,spoiled,Reader 0,AABBCCDDEEFF00112233," + a2.started_at + "," + *a2.finished_at +
-                          ",,r.jsonl:2,\"UPDATE BINARY: 6A84, card removed\nsecond line\"");
+                          ",,r.jsonl:2,,\"UPDATE BINARY: 6A84, card removed\nsecond line\"");
     CHECK(lines[3] == "3,D2,written,\"Reader, \"\"1\"\"\",0102030405060708090A," + audit.attempts.at(2).started_at +
-                          ",,,r.jsonl:2,");
-    CHECK(lines[4] == ",D3,rejected,,,,,,r.jsonl:3,\"sex: must be F, M or X; photo: \"\"p.jpg\"\" not found\"");
-    CHECK(lines[5] == ",D4,pending,,,,,,r.jsonl:4,");
+                          ",,,r.jsonl:2,,");
+    CHECK(lines[4] == ",D3,rejected,,,,,,r.jsonl:3,,\"sex: must be F, M or X; photo: \"\"p.jpg\"\" not found\"");
+    CHECK(lines[5] == ",D4,pending,,,,,,r.jsonl:4,,");
 }
 
 TEST_CASE("the JSON audit holds attempts, records and the summary by state", "[journal][audit]") {
@@ -93,6 +95,9 @@ TEST_CASE("the JSON audit holds attempts, records and the summary by state", "[j
     CHECK(doc["attempts"][2]["finished_at"].is_null());
     CHECK(doc["attempts"][2]["superseded_at"].is_null());
     CHECK(doc["attempts"][2]["source"] == "r.jsonl:2");
+    // The background check the card was issued on, copied from the record at claim time.
+    CHECK(doc["attempts"][0]["background_check"] == "NSBC-D1");
+    CHECK(doc["attempts"][1]["background_check"] == "");
     REQUIRE(doc["records"].size() == 4);
     CHECK(doc["records"][1]["state"] == "written");
     CHECK(doc["records"][1]["attempts"] == 2);
@@ -119,6 +124,8 @@ TEST_CASE("the text audit ends with the counts by state", "[journal][audit]") {
     REQUIRE(text.size() > tail.size());
     CHECK(text.substr(text.size() - tail.size()) == tail);
     CHECK(text.find("\n-        D4        pending   -") != std::string::npos);
+    CHECK(text.find("  SOURCE     CHECK    ERROR\n") != std::string::npos);
+    CHECK(text.find("  r.jsonl:1  NSBC-D1\n") != std::string::npos);
 }
 
 TEST_CASE("a reissued card keeps its finish time and source; the audit shows when it was superseded",
@@ -152,8 +159,8 @@ TEST_CASE("a reissued card keeps its finish time and source; the audit shows whe
     REQUIRE(lines.size() == 3);
     CHECK(lines[1] == "1,D1,superseded,Reader 0,00112233445566778899," + first.started_at + "," +
                           *first.finished_at + "," + second.started_at +
-                          ",a.jsonl:1,superseded by attempt 2 (--reissue)");
-    CHECK(lines[2] == "2,D1,writing,Reader 1,," + second.started_at + ",,,b.jsonl:4,");
+                          ",a.jsonl:1,,superseded by attempt 2 (--reissue)");
+    CHECK(lines[2] == "2,D1,writing,Reader 1,," + second.started_at + ",,,b.jsonl:4,,");
 
     const auto doc = nlohmann::json::parse(audit_json(audit));
     CHECK(doc["attempts"][0]["finished_at"] == *first.finished_at);

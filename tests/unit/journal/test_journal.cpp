@@ -87,7 +87,7 @@ TEST_CASE("a new journal gets the schema, WAL and its identity", "[journal]") {
         CHECK(std::filesystem::exists(lock_path_for(path)));
     }
     RawDb raw(path);
-    CHECK(raw.integer("PRAGMA user_version") == 2);
+    CHECK(raw.integer("PRAGMA user_version") == 3);
     CHECK(raw.integer("PRAGMA application_id") == 0x444B4A31);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
     CHECK(raw.text("PRAGMA integrity_check") == "ok");
@@ -147,11 +147,11 @@ TEST_CASE("a journal with a newer schema is refused", "[journal]") {
     open_batch(path).reset();
     {
         RawDb raw(path);
-        REQUIRE(raw.exec("PRAGMA user_version = 3") == "");
+        REQUIRE(raw.exec("PRAGMA user_version = 4") == "");
     }
     CHECK(message_of([&] { open_batch(path); }) ==
           "journal " + path.string() +
-              " has schema version 3, newer than this docketcard supports (2); use a newer docketcard");
+              " has schema version 4, newer than this docketcard supports (3); use a newer docketcard");
 }
 
 TEST_CASE("records register as added, unchanged or changed", "[journal]") {
@@ -543,7 +543,7 @@ TEST_CASE("a schema 1 journal is migrated: a reissue's overwritten finish time i
     }
     // The read-only view asks for the upgrade; a batch opening applies it.
     CHECK(message_of([&] { open_sqlite_journal_read_only(path); }) ==
-          "journal " + path.string() + " has schema version 1; run a batch on it to upgrade it to 2");
+          "journal " + path.string() + " has schema version 1; run a batch on it to upgrade it to 3");
     {
         auto j = open_batch(path);
         const auto a1 = *j->attempt(1);
@@ -560,7 +560,7 @@ TEST_CASE("a schema 1 journal is migrated: a reissue's overwritten finish time i
         CHECK(j->batches().size() == 3);
     }
     RawDb raw(path);
-    CHECK(raw.integer("PRAGMA user_version") == 2);
+    CHECK(raw.integer("PRAGMA user_version") == 3);
     CHECK(raw.text("PRAGMA integrity_check") == "ok");
     // From schema 2 on, the database refuses to rewrite the history.
     CHECK(raw.exec("UPDATE attempts SET finished_at = '2030-01-01T00:00:00.000Z' WHERE id = 1") ==

@@ -81,6 +81,8 @@ struct RecordEntry {
     std::string source;                 ///< "file:line"
     std::string digest;                 ///< record_digest() of the canonical record (64 hex)
     std::vector<std::string> problems;  ///< empty: pending; otherwise the record is rejected
+    /// The reference of the background check the holder was cleared on; copied into each attempt.
+    std::string background_check;
 };
 
 /// What register_record() found.
@@ -113,6 +115,9 @@ struct Attempt {
     std::optional<std::string> finished_at;  ///< set once, on verified or spoiled; never changed after
     std::optional<std::string> superseded_at;  ///< set when a --reissue claim superseded this attempt
     std::string source;                      ///< the record's "file:line" this attempt was claimed from
+    /// The background-check reference of the record when this attempt was claimed ("" in
+    /// journals from before schema 3).
+    std::string background_check;
 };
 
 /// One record with its effective state.

@@ -15,7 +15,7 @@
 namespace docketcard::journal {
 
 /// The schema version this build writes (PRAGMA user_version).
-inline constexpr int sqlite_schema_version = 2;
+inline constexpr int sqlite_schema_version = 3;
 /// PRAGMA application_id of a docketcard journal ("DKJ1").
 inline constexpr std::int32_t sqlite_application_id = 0x444B4A31;
 
