@@ -6,15 +6,18 @@
 // document with --json); progress, prompts, warnings and errors go to stderr.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "docketcard/record/record.hpp"
 #include "docketcard/transport/channel.hpp"
 #include "docketcard/transport/reader.hpp"
 #include "docketcard/transport/trace.hpp"
@@ -105,6 +108,15 @@ struct CardConnection {
 /// stderr, secrets redacted (docs/cli.md).
 CardConnection connect_card(const std::string& reader_name, transport::ConnectOptions connect,
                             const GlobalOptions& globals, std::optional<int> wait_seconds = std::nullopt);
+
+/// The one valid record of `record_file` (the one with `document_number` when given). A rejected
+/// matching record is Error(InvalidInput) listing its problems; no match or several is an error
+/// saying how to choose.
+record::HolderRecord choose_record(const std::string& record_file, const std::string& document_number);
+
+/// Writes `text` next to `file`, fsyncs it and renames it into place: a reader never sees half a
+/// file. Error(InvalidInput) naming the file when it cannot.
+void write_atomically(const std::filesystem::path& file, std::string_view text);
 
 }  // namespace docketcard::app
 

@@ -23,26 +23,12 @@
 
 namespace docketcard::app {
 
-namespace {
-
 namespace fs = std::filesystem;
 
-struct VerifyOptions {
-    std::string reader;
-    std::optional<int> wait;   ///< --wait SECONDS
-    std::string csca;
-    std::string record_file;
-    std::string document_number;
-    std::string date_of_birth;
-    std::string date_of_expiry;
-    std::string report;
-    bool require_docket_card = false;
-};
-
-record::HolderRecord choose_record(const VerifyOptions& o) {
-    const auto loaded = record::load_records(o.record_file);
+record::HolderRecord choose_record(const std::string& record_file, const std::string& document_number) {
+    const auto loaded = record::load_records(record_file);
     for (const auto& r : loaded.rejected) {
-        if (!o.document_number.empty() && r.document_number != o.document_number) continue;
+        if (!document_number.empty() && r.document_number != document_number) continue;
         std::string problems;
         for (const auto& p : r.problems) problems += "\n  " + p.to_string();
         throw Error(ErrorKind::InvalidInput,
@@ -50,22 +36,22 @@ record::HolderRecord choose_record(const VerifyOptions& o) {
     }
     std::vector<const record::HolderRecord*> matches;
     for (const auto& r : loaded.records)
-        if (o.document_number.empty() || r.document_number == o.document_number) matches.push_back(&r);
+        if (document_number.empty() || r.document_number == document_number) matches.push_back(&r);
     if (matches.empty()) {
         throw Error(ErrorKind::InvalidInput,
-                    o.document_number.empty()
-                        ? fmt::format("{} holds no valid record", o.record_file)
-                        : fmt::format("{} holds no record with document number {}", o.record_file, o.document_number));
+                    document_number.empty()
+                        ? fmt::format("{} holds no valid record", record_file)
+                        : fmt::format("{} holds no record with document number {}", record_file, document_number));
     }
     if (matches.size() > 1) {
         throw Error(ErrorKind::Usage, fmt::format("{} holds {} records; choose one with --document-number",
-                                                  o.record_file, matches.size()));
+                                                  record_file, matches.size()));
     }
     return *matches.front();
 }
 
 // Written next to its final name, flushed, then renamed: a reader never sees half a report.
-void write_atomically(const fs::path& file, const std::string& text) {
+void write_atomically(const fs::path& file, std::string_view text) {
     const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
     const fs::path tmp = dir / fmt::format(".{}.tmp-{}", file.filename().string(), to_hex(crypto::random_bytes(4)));
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -82,9 +68,24 @@ void write_atomically(const fs::path& file, const std::string& text) {
     if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
         const std::string why = std::strerror(errno);
         ::unlink(tmp.c_str());
-        throw Error(ErrorKind::InvalidInput, fmt::format("cannot write the report {}: {}", file.string(), why));
+        throw Error(ErrorKind::InvalidInput, fmt::format("cannot write {}: {}", file.string(), why));
     }
 }
+
+namespace {
+
+
+struct VerifyOptions {
+    std::string reader;
+    std::optional<int> wait;   ///< --wait SECONDS
+    std::string csca;
+    std::string record_file;
+    std::string document_number;
+    std::string date_of_birth;
+    std::string date_of_expiry;
+    std::string report;
+    bool require_docket_card = false;
+};
 
 int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
     verify::Options options;
@@ -93,7 +94,7 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
     if (!o.record_file.empty()) {
         if (!o.date_of_birth.empty() || !o.date_of_expiry.empty())
             throw Error(ErrorKind::Usage, "--date-of-birth and --date-of-expiry come from the record; drop them or --record");
-        options.record = choose_record(o);
+        options.record = choose_record(o.record_file, o.document_number);
     } else {
         if (o.document_number.empty() || o.date_of_birth.empty() || o.date_of_expiry.empty())
             throw Error(ErrorKind::Usage,

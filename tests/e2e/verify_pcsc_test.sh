@@ -19,7 +19,7 @@ record="$src/samples/holder.json"
 keys="$src/keys-sample"
 [ -x "$docketcard" ] || pcsc_env_fail "$docketcard is not built"
 [ -x "$sim" ] || pcsc_env_fail "$sim is not built"
-for cmd in write lock verify; do
+for cmd in write lock verify read; do
     "$docketcard" "$cmd" --help >/dev/null 2>&1 || pcsc_env_fail "docketcard $cmd is not available in this build"
 done
 
@@ -65,6 +65,41 @@ full_flow() {
     grep -q '>VERIFIED<' "$report" || pcsc_env_fail "the report does not say VERIFIED"
     grep -q 'data:image/jpeg;base64,/9j/' "$report" || pcsc_env_fail "the report does not embed the JPEG photo"
 
+    # read, as an inspection system: exactly the record's documents, background check, portal
+    # reference and endorsement come back; --out writes the photo; -vv never shows the portal
+    # reference (DG13 is redacted at every trace level).
+    rm -rf "$PCSC_ENV_DIR/read-out" && mkdir -p "$PCSC_ENV_DIR/read-out"
+    expect_exit 0 "$docketcard" read --reader "$reader" --csca "$keys/csca.pem" --record "$record" --json         --out "$PCSC_ENV_DIR/read-out"
+    python3 - "$out" "$record" "$PCSC_ENV_DIR/read-out" <<'PY' || pcsc_env_fail "read --json does not give back the record: $out"
+import json, sys, pathlib
+d, r = json.loads(sys.argv[1]), json.load(open(sys.argv[2], encoding="utf-8"))
+assert d["authentic"] is True and d["ok"] is True, "not authentic"
+assert d["documents"] == r["documents"], (d["documents"], r["documents"])
+assert d["background_check"] == {"reference": r["background_check"]["reference"],
+                                 "cleared_on": r["background_check"]["cleared_on"]}, d["background_check"]
+assert d["portal_reference"] == r["portal_reference"], "portal reference"
+assert d["holder"]["endorsement"] == "NOT A FEDERAL ID. FOR DHS USE ONLY.", d["holder"]
+assert d["holder"]["document_number"] == r["document_number"]
+assert d["docket"]["format_version"] == 2 and d["docket"]["court"] == r["docket"]["court"]
+photo = pathlib.Path(sys.argv[3]) / (r["document_number"] + ".jpg")
+assert d["photo"]["file"] == str(photo), d["photo"]
+assert photo.read_bytes() == (pathlib.Path(sys.argv[2]).parent / r["photo"]).read_bytes(), "photo bytes"
+PY
+    expect_exit 0 "$docketcard" read --reader "$reader" --csca "$keys/csca.pem" --record "$record"
+    echo "$out" | grep -q '^  Document 1  *I-94 Arrival/Departure Record, no\. LOS001-01, issued 2024-12-29, by ICE ERO LOS$' ||
+        pcsc_env_fail "read: no document line: $out"
+    echo "$out" | grep -q '^  Endorsement  *NOT A FEDERAL ID\. FOR DHS USE ONLY\.$' || pcsc_env_fail "read: no endorsement: $out"
+    echo "$out" | grep -q '^AUTHENTIC: ' || pcsc_env_fail "read: verdict: $out"
+    portal="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["portal_reference"])' "$record")"
+    echo "$out" | grep -qF "$portal" && pcsc_env_fail "read (text) shows the portal reference"
+    expect_exit 0 "$docketcard" verify -vv --reader "$reader" --csca "$keys/csca.pem" --record "$record"
+    grep -q 'plain' "$PCSC_ENV_DIR/stderr.txt" || pcsc_env_fail "verify -vv: no plain trace"
+    grep -qi "$(printf %s "$portal" | xxd -p | tr -d '\n')" "$PCSC_ENV_DIR/stderr.txt" &&
+        pcsc_env_fail "verify -vv: the trace holds the portal reference"
+    expect_exit 6 "$docketcard" read --reader "$reader" --csca "$keys/other-csca.pem" --record "$record"
+    echo "$out" | grep -q '^NOT AUTHENTIC: ds-chain failed' || pcsc_env_fail "read with other-csca: verdict: $out"
+    echo "$out" | grep -q '^  Document 1 ' || pcsc_env_fail "read with other-csca: the data is not shown: $out"
+
     expect_exit 6 "$docketcard" verify --reader "$reader" --csca "$keys/other-csca.pem" --record "$record"
     echo "$out" | grep -q '^FAIL  Document Signer certificate chains to the CSCA' ||
         pcsc_env_fail "verify with other-csca: no ds-chain failure line: $out"
@@ -87,6 +122,20 @@ echo "ok: wrong MRZ data exits 5"
 # The same flow in-process, without pcscd.
 full_flow "sim:$PCSC_ENV_DIR/inproc.card" "$PCSC_ENV_DIR/sim-report.html"
 echo "ok: write, lock, verify on a sim: reader"
+
+# The holder with the most documents a card takes (16): all of them come back from the card.
+many="sim:$PCSC_ENV_DIR/sixteen.card"
+expect_exit 0 "$docketcard" write --reader "$many" --record "$src/samples/holders.jsonl" --document-number DC2600006 --keys "$keys"
+expect_exit 0 "$docketcard" lock --reader "$many" --keys "$keys" --yes
+expect_exit 0 "$docketcard" read --reader "$many" --csca "$keys/csca.pem" --record "$src/samples/holders.jsonl" \
+    --document-number DC2600006 --json
+python3 - "$out" "$src/samples/holders.jsonl" <<'PY' || pcsc_env_fail "read --json of DC2600006: documents differ: $out"
+import json, sys
+d = json.loads(sys.argv[1])
+r = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8") if '"DC2600006"' in l][0]
+assert len(r["documents"]) == 16 and d["documents"] == r["documents"], (d["documents"], r["documents"])
+PY
+echo "ok: a holder with 16 documents: read --json gives back exactly the record's 16 documents"
 
 # Unusable inputs: exit 3, before the card is touched.
 expect_exit 3 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/inproc.card" --csca "$src/README.md" --record "$record"
