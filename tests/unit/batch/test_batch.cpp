@@ -265,6 +265,12 @@ TEST_CASE("invalid records are rejected and journaled; the valid ones are issued
     // FILE:LINE: field: problem (the first invalid record is line 2 of the mixed input).
     CHECK(rejected_details[0].rfind((dir / "mixed.jsonl").string() + ":2: ", 0) == 0);
     check_exactly_once(o, {"DC2600001", "DC2600002", "DC2600003"});
+    // Every card attempt carries the background check its holder was cleared on.
+    std::map<std::string, std::string> checks;
+    for (const auto& a : attempts(o.journal_path)) checks[a.document_number] = a.background_check;
+    CHECK(checks == std::map<std::string, std::string>{{"DC2600001", "NSBC-2025-004099"},
+                                                       {"DC2600002", "NSBC-2026-008198"},
+                                                       {"DC2600003", "NSBC-2025-012297"}});
 
     SECTION("--strict refuses the whole batch and touches no card") {
         TempDir dir2;
