@@ -55,10 +55,6 @@ Bytes AesSmCipher::mac(ByteView padded) const {
 
 namespace {
 
-std::size_t encoded_size(std::size_t value_length) {
-    return 1 + tlv::encode_length(value_length).size() + value_length;
-}
-
 // The largest plain length whose DO87 (padding indicator + data padded to `block`) plus `fixed`
 // bytes of other data objects fits `limit`: for each length-field size the value may take, the
 // largest whole number of blocks, less the one byte padding always adds. Closed form: capabilities
