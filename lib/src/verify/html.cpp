@@ -3,6 +3,7 @@
 
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include <openssl/evp.h>
 
@@ -37,7 +38,7 @@ body{margin:0;font-family:"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;co
 .verdict.fail{background:#c62828}
 .verdict .big{font-size:46px;font-weight:800;letter-spacing:2px}
 .verdict .sub{font-size:16px;margin-top:6px;opacity:.95}
-.verdict .failed{margin-top:8px;font-size:16px;font-weight:600}
+.verdict .failed{margin:8px 0 0;padding-left:20px;font-size:15px;font-weight:400}
 main{padding:20px 32px;max-width:1200px}
 section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:18px 22px;margin-bottom:18px}
 h2{margin:0 0 12px;font-size:19px}
@@ -85,11 +86,11 @@ std::string html_escape(std::string_view text) {
 std::string render_html(const Result& result) {
     const bool ok = result.ok();
     std::size_t passed = 0, not_applicable = 0;
-    std::string failed_ids;
+    std::vector<const Check*> failed;
     for (const auto& c : result.checks) {
         if (!c.applicable) ++not_applicable;
         else if (c.passed) ++passed;
-        else failed_ids += (failed_ids.empty() ? "" : ", ") + c.id;
+        else failed.push_back(&c);
     }
     const std::string verdict = ok ? "VERIFIED" : "NOT VERIFIED";
     const std::string serial = result.serial_hex.empty() ? "unknown" : result.serial_hex;
@@ -103,11 +104,17 @@ std::string render_html(const Result& result) {
     h += fmt::format("<style>{}</style>\n</head>\n<body>\n", kStyle);
 
     h += fmt::format("<header class=\"verdict {}\">\n<div class=\"big\">{}</div>\n", ok ? "ok" : "fail", verdict);
-    h += fmt::format("<div class=\"sub\">{}Card serial <b>{}</b> &middot; verified {} &middot; {} of {} checks passed{}</div>\n",
+    h += fmt::format("<div class=\"sub\">{}Card serial <b>{}</b> &middot; checked at {} &middot; {} of {} checks passed{}</div>\n",
                      name.empty() ? "" : "<b>" + html_escape(name) + "</b> &middot; ", html_escape(serial),
                      utc(result.verified_at), passed, result.checks.size(),
                      not_applicable ? fmt::format(", {} not applicable", not_applicable) : "");
-    if (!failed_ids.empty()) h += fmt::format("<div class=\"failed\">Failed: {}</div>\n", html_escape(failed_ids));
+    if (!failed.empty()) {
+        // What failed, for people: the check's name and its reason (the ids are in the table below).
+        h += "<ul class=\"failed\">\n";
+        for (const Check* c : failed)
+            h += fmt::format("<li><b>{}</b>: {}</li>\n", html_escape(c->title), html_escape(c->detail));
+        h += "</ul>\n";
+    }
     h += "</header>\n<main>\n";
 
     // Photo beside the holder data.

@@ -537,7 +537,26 @@ void Verifier::check_endorsement() {
     }
 }
 
-// The holder data for reports, as the chip holds it (DG1, DG11, DG12, DG13).
+// A YYMMDD date of the MRZ as YYYY-MM-DD, XX for unknown parts (Doc 9303 Part 3, 4.6). The MRZ
+// keeps two digits of the year: a date of birth is in the last century when 20YY would be after
+// `now`; a date of expiry is always 20YY.
+std::string mrz_date_iso(const std::string& yymmdd, bool birth, std::time_t now) {
+    if (yymmdd.size() != 6) return yymmdd;
+    const auto part = [&](std::size_t at) {
+        const std::string p = yymmdd.substr(at, 2);
+        return p == "<<" ? std::string("XX") : p;
+    };
+    if (!std::isdigit(static_cast<unsigned char>(yymmdd[0])) || !std::isdigit(static_cast<unsigned char>(yymmdd[1])))
+        return yymmdd;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    const int yy = std::stoi(yymmdd.substr(0, 2));
+    const int year = birth && 2000 + yy > tm.tm_year + 1900 ? 1900 + yy : 2000 + yy;
+    return fmt::format("{}-{}-{}", year, part(2), part(4));
+}
+
+// The holder data for reports, as the chip holds it (DG1, DG11, DG12, DG13); dates as YYYY-MM-DD
+// and the A-number as records write it.
 void Verifier::holder_summary() {
     auto& h = result_.holder;
     if (mrz_ && mrz_->size() == 90) {
@@ -550,8 +569,8 @@ void Verifier::holder_summary() {
         h.emplace_back("Issuing state", field(2, 3));
         h.emplace_back("Nationality", field(45, 3));
         h.emplace_back("Sex", field(37, 1).empty() ? "X" : field(37, 1));
-        h.emplace_back("Date of birth (YYMMDD)", field(30, 6));
-        h.emplace_back("Date of expiry (YYMMDD)", field(38, 6));
+        h.emplace_back("Date of birth", mrz_date_iso(mrz_->substr(30, 6), true, result_.verified_at));
+        h.emplace_back("Date of expiry", mrz_date_iso(mrz_->substr(38, 6), false, result_.verified_at));
     }
     if (dg11_) {
         const auto sep = dg11_->full_name.find("<<");
@@ -572,7 +591,7 @@ void Verifier::holder_summary() {
     }
     if (dg13_) {
         const auto& d = dg13_->docket;
-        h.emplace_back("A-number", dg13_->a_number);
+        h.emplace_back("A-number", "A" + dg13_->a_number);
         h.emplace_back("Immigration court", d.court);
         h.emplace_back("Case number", d.case_number);
         h.emplace_back("Next hearing", d.next_hearing);

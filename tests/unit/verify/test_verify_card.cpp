@@ -302,7 +302,11 @@ TEST_CASE("render_html: verdict, every check, the photo embedded, all text escap
     CHECK(html.find("<img src=x") == std::string::npos);
     CHECK(html.find("&lt;b&gt;label&lt;/b&gt;") != std::string::npos);
     CHECK(html.find(r.serial_hex) != std::string::npos);
-    CHECK(html.find("2026-01-01 00:00:00 UTC") != std::string::npos);
+    CHECK(html.find("checked at 2026-01-01 00:00:00 UTC") != std::string::npos);
+    // The failed checks by name and reason, not by id.
+    CHECK(html.find("<ul class=\"failed\">\n<li><b>Docket data (DG13) matches the record</b>: docket.court: card "
+                    "&quot;LOS&quot;, record &quot;&lt;script&gt;") != std::string::npos);
+    CHECK(html.find("Failed: docket") == std::string::npos);
     CHECK(html.find("FAIL") != std::string::npos);
     CHECK(html.find("http") == std::string::npos);   // self-contained: no external resource
 
@@ -321,6 +325,12 @@ TEST_CASE("render_html: verdict, every check, the photo embedded, all text escap
     CHECK(ok_html.find("NOT A FEDERAL ID. FOR DHS USE ONLY.") != std::string::npos);
     CHECK(ok_html.find("NSBC-2025-004099, cleared 2024-12-27") != std::string::npos);
     CHECK(ok_html.find("DKT01") == std::string::npos);
+    // Dates as YYYY-MM-DD, the A-number as the record writes it.
+    CHECK(ok_html.find("<th>Date of birth</th><td>1986-03-14</td>") != std::string::npos);
+    CHECK(ok_html.find("<th>Date of expiry</th><td>2029-01-01</td>") != std::string::npos);
+    CHECK(ok_html.find("<th>Date of issue</th><td>2025-01-01</td>") != std::string::npos);
+    CHECK(ok_html.find("<th>A-number</th><td>A123456789</td>") != std::string::npos);
+    CHECK(ok_html.find("YYMMDD") == std::string::npos);
     CHECK(ok_html.find(">VERIFIED<") != std::string::npos);
     CHECK(ok_html.find("NOT VERIFIED") == std::string::npos);
     CHECK(ok_html.find("FAIL") == std::string::npos);
