@@ -75,23 +75,84 @@ std::string audit_csv(const Audit& audit) {
     return out;
 }
 
+namespace {
+
+constexpr std::size_t kTextWidth = 120;   // the plain view fits a 120-column terminal
+constexpr std::size_t kReaderWidth = 36;
+
+// "2026-12-03T07:16:50.630Z" as "2026-12-03 07:16:50" (UTC; --json and --csv keep milliseconds).
+std::string short_time(const std::string& iso) {
+    if (iso.size() < 19 || iso[10] != 'T') return iso;
+    std::string t = iso.substr(0, 19);
+    t[10] = ' ';
+    return t;
+}
+
+// A long reader name keeps its end, which tells readers apart ("...out/demo/reader-a/").
+std::string fit_left(const std::string& s, std::size_t width) {
+    if (s.size() <= width) return s;
+    return "..." + s.substr(s.size() - (width - 3));
+}
+
+// `text` wrapped at word boundaries into lines of at most `width - indent` characters, each
+// prefixed with `indent` spaces.
+std::string wrapped(const std::string& text, std::size_t indent, std::size_t width) {
+    std::string out, line;
+    const std::size_t room = width - indent;
+    auto flush = [&] {
+        out += std::string(indent, ' ') + line + "\n";
+        line.clear();
+    };
+    std::size_t at = 0;
+    while (at < text.size()) {
+        if (text[at] == '\n') {
+            flush();
+            ++at;
+            continue;
+        }
+        std::size_t end = text.find_first_of(" \n", at);
+        if (end == std::string::npos) end = text.size();
+        std::string word = text.substr(at, end - at);
+        at = end < text.size() && text[end] == ' ' ? end + 1 : end;
+        while (word.size() > room) {   // a word longer than a line is cut
+            if (!line.empty()) flush();
+            line = word.substr(0, room);
+            flush();
+            word = word.substr(room);
+        }
+        if (!line.empty() && line.size() + 1 + word.size() > room) flush();
+        line += (line.empty() ? "" : " ") + word;
+    }
+    if (!line.empty()) flush();
+    return out;
+}
+
+}  // namespace
+
 std::string audit_text(const Audit& audit) {
-    const std::vector<std::string> header{"ATTEMPT", "DOCUMENT", "STATE", "READER", "CARD SERIAL",
-                                          "STARTED", "FINISHED", "SUPERSEDED", "SOURCE", "CHECK", "ERROR"};
-    std::vector<std::vector<std::string>> table;
-    table.push_back(header);
+    // One line per attempt (or attempt-less record) within 120 columns (7 + 9 + 10 + 36 + 20 + 19
+    // and the gaps: 111); where it came from, when it started, the background check, the supersede
+    // time and the error go on indented lines below it, wrapped at 120.
+    const std::vector<std::string> header{"ATTEMPT", "DOCUMENT", "STATE", "READER", "CARD SERIAL", "FINISHED"};
+    std::vector<std::vector<std::string>> table{header};
+    std::vector<std::string> details;
     for (const auto& r : rows_of(audit)) {
         auto dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
-        table.push_back({dash(r.attempt), dash(r.document_number), r.state, dash(r.reader), dash(r.card_serial),
-                         dash(r.started), dash(r.finished), dash(r.superseded), dash(r.source),
-                         dash(r.background_check), r.error});
+        table.push_back({dash(r.attempt), dash(r.document_number), r.state, dash(fit_left(r.reader, kReaderWidth)),
+                         dash(r.card_serial), dash(short_time(r.finished))});
+        std::string d = "from " + dash(r.source);
+        if (!r.started.empty()) d += ", started " + short_time(r.started);
+        if (!r.background_check.empty()) d += ", background check " + r.background_check;
+        if (!r.superseded.empty()) d += ", superseded " + short_time(r.superseded);
+        if (!r.error.empty()) d += (r.attempt.empty() ? ": " : ", error: ") + r.error;
+        details.push_back(d);
     }
     std::vector<std::size_t> width(header.size(), 0);
-    for (const auto& row : table) {
+    for (const auto& row : table)
         for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-    }
     std::string out;
-    for (const auto& row : table) {
+    for (std::size_t n = 0; n < table.size(); ++n) {
+        const auto& row = table[n];
         std::string line;
         for (std::size_t i = 0; i < row.size(); ++i) {
             line += row[i];
@@ -99,6 +160,7 @@ std::string audit_text(const Audit& audit) {
         }
         while (!line.empty() && line.back() == ' ') line.pop_back();
         out += line + "\n";
+        if (n > 0) out += wrapped(details[n - 1], 4, kTextWidth);
     }
     std::vector<std::string> counts;
     for (State s : all_states()) {

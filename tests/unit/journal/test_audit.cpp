@@ -117,15 +117,29 @@ TEST_CASE("the JSON audit holds attempts, records and the summary by state", "[j
 
 TEST_CASE("the text audit ends with the counts by state", "[journal][audit]") {
     TempDir dir;
-    const auto text = audit_text(sample_audit(dir / "j.db"));
+    const auto audit = sample_audit(dir / "j.db");
+    const auto text = audit_text(audit);
+    auto short_time = [](std::string t) {
+        t[10] = ' ';
+        return t.substr(0, 19);
+    };
     CHECK(text.rfind("ATTEMPT  DOCUMENT  STATE     READER", 0) == 0);
     const std::string tail = "\n4 records, 3 card attempts: pending 1, rejected 1, writing 0, written 1, locked 0, "
                              "verified 1, spoiled 1, superseded 0\n";
     REQUIRE(text.size() > tail.size());
     CHECK(text.substr(text.size() - tail.size()) == tail);
     CHECK(text.find("\n-        D4        pending   -") != std::string::npos);
-    CHECK(text.find("  SOURCE     CHECK    ERROR\n") != std::string::npos);
-    CHECK(text.find("  r.jsonl:1  NSBC-D1\n") != std::string::npos);
+    CHECK(text.find("  CARD SERIAL           FINISHED\n") != std::string::npos);
+    CHECK(text.find("\n    from r.jsonl:1, started " + short_time(audit.attempts.at(0).started_at) +
+                    ", background check NSBC-D1\n") != std::string::npos);
+    CHECK(text.find("\n    from r.jsonl:3: sex: must be F, M or X; photo: \"p.jpg\" not found\n") != std::string::npos);
+    CHECK(text.find("\n    from r.jsonl:2, started ") != std::string::npos);
+    CHECK(text.find(", error: UPDATE BINARY: 6A84, card removed\n    second line\n") != std::string::npos);
+    // Every line fits 120 columns.
+    for (std::size_t at = 0, next; at < text.size(); at = next + 1) {
+        next = text.find('\n', at);
+        CHECK(next - at <= 120);
+    }
 }
 
 TEST_CASE("a reissued card keeps its finish time and source; the audit shows when it was superseded",
@@ -170,6 +184,12 @@ TEST_CASE("a reissued card keeps its finish time and source; the audit shows whe
     CHECK(doc["attempts"][1]["source"] == "b.jsonl:4");
 
     const auto text = audit_text(audit);
-    CHECK(text.find("SUPERSEDED") != std::string::npos);
-    CHECK(text.find(*first.finished_at + "  " + second.started_at + "  a.jsonl:1") != std::string::npos);
+    auto short_time = [](std::string t) {
+        t[10] = ' ';
+        return t.substr(0, 19);
+    };
+    INFO(text);
+    CHECK(text.find("  " + short_time(*first.finished_at) + "\n    from a.jsonl:1, started " +
+                    short_time(first.started_at) + ", superseded " + short_time(second.started_at) +
+                    ", error: superseded by attempt 2\n    (--reissue)\n") != std::string::npos);   // wrapped at 120
 }
