@@ -163,9 +163,7 @@ Response DocketApplet::plain(const CommandApdu& c, PersistentState& st) {
                 return status(sw::sm_data_objects_incorrect);
             }
             return status(sw::security_status_not_satisfied);
-        case 0xCA:
-            if (c.p1 != 0x00 || c.p2 != 0x66) return status(sw::incorrect_p1p2);
-            return card_info(st, st.state != Lifecycle::Locked, false);
+        case 0xCA: return get_card_info(c, st, st.state != Lifecycle::Locked, false);
         case 0x84: return get_challenge(c, st);
         case 0x82: return mutual_authenticate(c, st);
         case 0x50: return initialize_update(c, st);
@@ -177,11 +175,25 @@ Response DocketApplet::plain(const CommandApdu& c, PersistentState& st) {
 
 Response DocketApplet::select_application(const CommandApdu& c) {
     if (c.p2 != 0x0C && c.p2 != 0x00) return status(sw::incorrect_p1p2);
+    // SELECT by DF name without a name: this card has no implicit application (docs/card-protocol.md).
+    if (c.data.empty()) return status(sw::wrong_length);
     end_sessions();
     if (!std::equal(c.data.begin(), c.data.end(), std::begin(kAid), std::end(kAid)) || c.data.size() != sizeof kAid) {
         return status(sw::file_not_found);
     }
     return ok();
+}
+
+// GET DATA 66 (ISO/IEC 7816-4 11.4.3): no command data (6700 otherwise); never more than Le bytes
+// in the answer: an Le shorter than the template is answered 6Cxx with xx its exact length
+// (ISO/IEC 7816-4 5.1.3), and the terminal asks again.
+Response DocketApplet::get_card_info(const CommandApdu& c, const PersistentState& st, bool with_serial,
+                                     bool with_ticket) const {
+    if (c.p1 != 0x00 || c.p2 != 0x66) return status(sw::incorrect_p1p2);
+    if (!c.data.empty()) return status(sw::wrong_length);
+    Response r = card_info(st, with_serial, with_ticket);
+    if (c.le && *c.le < r.data.size()) return status(StatusWord(static_cast<std::uint16_t>(0x6C00 | r.data.size())));
+    return r;
 }
 
 Response DocketApplet::card_info(const PersistentState& st, bool with_serial, bool with_ticket) const {
@@ -331,9 +343,7 @@ Response DocketApplet::bac_inner(const CommandApdu& c, PersistentState& st) {
             return select_ef(c, st);
         case 0xB0:
         case 0xB1: return read_binary(c, st);
-        case 0xCA:
-            if (c.p1 != 0x00 || c.p2 != 0x66) return status(sw::incorrect_p1p2);
-            return card_info(st, true, false);
+        case 0xCA: return get_card_info(c, st, true, false);
         case 0x88: {
             if (c.p1 != 0 || c.p2 != 0) return status(sw::incorrect_p1p2);
             if (c.data.size() != 8) return status(sw::wrong_length);
@@ -564,10 +574,7 @@ Response DocketApplet::scp_protected(ByteView raw, const CommandApdu& c, Persist
 
 Response DocketApplet::perso(const CommandApdu& c, PersistentState& st) {
     if (!known_ins(c.ins)) return status(sw::ins_not_supported);
-    if (c.ins == 0xCA) {
-        if (c.p1 != 0x00 || c.p2 != 0x66) return status(sw::incorrect_p1p2);
-        return card_info(st, true, true);
-    }
+    if (c.ins == 0xCA) return get_card_info(c, st, true, true);
     if (sealed(st)) return status(sw::conditions_not_satisfied);
     if (c.ins == 0xDA) return put_data(c, st);
     if (!writable(st)) return status(sw::conditions_not_satisfied);

@@ -74,6 +74,7 @@ private:
     Response mutual_authenticate(const apdu::CommandApdu& c, const PersistentState& st);
     Response initialize_update(const apdu::CommandApdu& c, PersistentState& st);
     Response external_authenticate(const apdu::CommandApdu& c, PersistentState& st);
+    Response get_card_info(const apdu::CommandApdu& c, const PersistentState& st, bool with_serial, bool with_ticket) const;
     Response card_info(const PersistentState& st, bool with_serial, bool with_ticket) const;
     Response select_ef(const apdu::CommandApdu& c, const PersistentState& st);
     Response read_binary(const apdu::CommandApdu& c, const PersistentState& st);

@@ -41,6 +41,30 @@ TEST_CASE("Blank card answers SELECT and GET DATA", "[applet][blank]") {
     CHECK(card->commands_processed() == 3);
 }
 
+TEST_CASE("Malformed GET DATA and SELECT: 6700 for stray or missing data, 6Cxx for a short Le", "[applet][dispatch]") {
+    applet::CardOptions o;
+    o.random_seed = 7;
+    auto card = Card::in_memory(o);
+    // Each row: command, the exact answer (ISO/IEC 7816-4 5.1.3, 11.4.3; docs/card-protocol.md).
+    const std::pair<const char*, const char*> table[] = {
+        {"80CA006601AA00", "6700"},   // GET DATA card info with command data
+        {"80CA00660100", "6700"},
+        {"80CA006601", "6C1C"},       // Le = 1: the template is 28 bytes, never more than Le
+        {"80CA00661B", "6C1C"},       // Le = 27: one byte short
+        {"00A4040C", "6700"},         // SELECT by DF name without a name
+        {"00A40400", "6700"},
+        {"00A4040C00", "6700"},
+        {"80CA006700", "6A86"},       // another tag
+        {"80CA016600", "6A86"},
+    };
+    for (const auto& [command, answer] : table) {
+        CAPTURE(command);
+        CHECK(tx(*card, command) == answer);
+    }
+    CHECK(tx(*card, "80CA00661C").substr(0, 4) == "661A");   // the exact length is served
+    CHECK(tx(*card, "00A4040C07A0000002471001") == "9000");  // and the card is unharmed
+}
+
 TEST_CASE("Dispatch refusals: 6700, 6D00, 6E00, 6A86, 6982, 6985", "[applet][dispatch]") {
     auto card = Card::in_memory();
     CHECK(tx(*card, "00A4") == "6700");                  // malformed header
