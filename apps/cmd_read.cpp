@@ -217,8 +217,9 @@ void register_read(CLI::App& app, GlobalOptions& globals, Action& run) {
                                    {2},
                                    {3, "unusable record, CSCA file or --out folder"},
                                    {4},
-                                   {5, "BAC refused (wrong MRZ data) or not an eMRTD"},
-                                   {6, "the card is shown but failed authentication: do not rely on it"}}));
+                                   {5, "BAC refused (wrong MRZ data)"},
+                                   {6, "the card is shown but failed authentication: do not rely on it"},
+                                   {7, "not a Secure Docket Card, nor an ICAO eMRTD (no eMRTD application)"}}));
     sub->callback([o, &globals, &run] { run = [o, &globals] { return run_read(*o, globals); }; });
 }
 

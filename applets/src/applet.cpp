@@ -178,7 +178,7 @@ Response DocketApplet::select_application(const CommandApdu& c) {
     // SELECT by DF name without a name: this card has no implicit application (docs/card-protocol.md).
     if (c.data.empty()) return status(sw::wrong_length);
     end_sessions();
-    if (!std::equal(c.data.begin(), c.data.end(), std::begin(kAid), std::end(kAid)) || c.data.size() != sizeof kAid) {
+    if (!std::equal(c.data.begin(), c.data.end(), std::begin(emrtd_aid), std::end(emrtd_aid)) || c.data.size() != sizeof emrtd_aid) {
         return status(sw::file_not_found);
     }
     return ok();
@@ -417,7 +417,7 @@ Response DocketApplet::initialize_update(const CommandApdu& c, PersistentState& 
         s.card_challenge = *hooks_.card_challenge;
     } else {
         const SecureBytes cc = crypto::scp03_kdf(view(st.k_enc), crypto::scp03_constant::card_challenge, 64,
-                                                 concat({counter3(st.sequence_counter), ByteView(kAid)}));
+                                                 concat({counter3(st.sequence_counter), ByteView(emrtd_aid)}));
         s.card_challenge.assign(cc.begin(), cc.end());
     }
     // GP Amendment D 6.2.1 session keys. The host derives them in its own code

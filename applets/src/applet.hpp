@@ -22,7 +22,7 @@
 namespace docketcard::applet::detail {
 
 /// The eMRTD application identifier (Doc 9303 Part 10, 3.1).
-inline constexpr std::uint8_t kAid[] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
+using apdu::emrtd_aid;   // the application this card implements (one definition, in apdu.hpp)
 /// Largest command data field and response data field (extended length, ISO/IEC 7816-4 5.1).
 inline constexpr std::size_t kMaxData = 2048;
 /// COMPLETE's command data: one entry per file, its FID (2 bytes) and the first 16 bytes of the

@@ -5,10 +5,21 @@
 
 #include <fmt/core.h>
 
+#include "docketcard/apdu/apdu.hpp"
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
 
 namespace docketcard::iso7816 {
+
+void select_application(transport::CardChannel& card) {
+    const auto r = card.transmit(apdu::CommandApdu::select_aid(ByteView(apdu::emrtd_aid, sizeof apdu::emrtd_aid)));
+    if (!r.ok())
+        throw CardError(ErrorKind::WrongCardState,
+                        fmt::format("{}: SELECT of the eMRTD application (AID A0000002471001) answered {}: not a "
+                                    "Secure Docket Card, nor an ICAO eMRTD; set it aside",
+                                    card.description(), r.sw.describe()),
+                        r.sw.value());
+}
 
 using apdu::CommandApdu;
 

@@ -1,4 +1,5 @@
 #include "docketcard/perso/perso.hpp"
+#include "docketcard/iso7816/files.hpp"
 
 #include <fmt/core.h>
 
@@ -75,14 +76,7 @@ CardInfo parse_card_info(ByteView data) {
 }
 
 CardInfo read_card_info(transport::CardChannel& card) {
-    const auto sel = card.transmit(detail::select_application());
-    if (!sel.ok()) {
-        throw CardError(ErrorKind::WrongCardState,
-                        fmt::format("SELECT of the docket application (AID A0000002471001) answered {}: this card has "
-                                    "no docket applet (not a Secure Docket Card); set it aside",
-                                    sel.sw.describe()),
-                        sel.sw.value());
-    }
+    iso7816::select_application(card);
     const auto r = card.transmit(detail::get_card_info());
     detail::expect_ok(r, "GET DATA card info (80 CA 00 66)");
     return parse_card_info(r.data);

@@ -131,7 +131,7 @@ Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_
     return p;
 }
 
-CommandApdu select_application() { return CommandApdu::select_aid(ByteView(kAid, sizeof kAid)); }
+CommandApdu select_application() { return CommandApdu::select_aid(ByteView(apdu::emrtd_aid, sizeof apdu::emrtd_aid)); }
 CommandApdu get_card_info() { return CommandApdu(0x80, 0xCA, 0x00, 0x66, {}, 256); }
 CommandApdu put_ticket(ByteView ticket) { return CommandApdu(0x80, 0xDA, 0x00, 0x68, Bytes(ticket.begin(), ticket.end())); }
 CommandApdu create_file(std::uint16_t fid, std::size_t size) {

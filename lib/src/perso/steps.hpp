@@ -14,7 +14,6 @@
 namespace docketcard::perso::detail {
 
 /// Application identifier of the docket applet (Doc 9303 Part 10, 3.1).
-inline constexpr std::uint8_t kAid[] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
 /// SCP03 security level used for personalization: C-MAC, C-DECRYPTION, R-MAC, R-ENCRYPTION.
 inline constexpr std::uint8_t kSecurityLevel = 0x33;
 

@@ -105,14 +105,7 @@ WriteResult Writer::execute() {
         switch (step.kind) {
             case StepKind::SelectApplication: {
                 progress("selecting the docket application");
-                const auto r = counter_.transmit(select_application());
-                if (!r.ok()) {
-                    throw CardError(ErrorKind::WrongCardState,
-                                    fmt::format("SELECT of the docket application (AID A0000002471001) answered {}: "
-                                                "this card has no docket applet (not a Secure Docket Card); set it aside",
-                                                r.sw.describe()),
-                                    r.sw.value());
-                }
+                iso7816::select_application(counter_);
                 break;
             }
             case StepKind::ReadCardInfo: {

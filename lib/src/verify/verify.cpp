@@ -21,8 +21,6 @@ namespace docketcard::verify {
 
 namespace {
 
-const Bytes kEmrtdAid = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
-
 // Errors that mean "this step failed, go on with the next": anything but a lost card.
 bool recoverable(const Error& e) { return e.kind() != ErrorKind::Communication; }
 
@@ -627,14 +625,7 @@ Result Verifier::run() {
                     "no MRZ data for BAC: give a holder record, or the document number, date of birth and date of expiry");
     }
 
-    const auto select = card_.transmit(apdu::CommandApdu::select_aid(kEmrtdAid));
-    if (!select.ok()) {
-        throw CardError(ErrorKind::CardRefused,
-                        fmt::format("{}: SELECT of the eMRTD application A0000002471001 refused with {}; is this a "
-                                    "Secure Docket Card?",
-                                    card_.description(), select.sw.describe()),
-                        select.sw.value());
-    }
+    iso7816::select_application(card_);
     std::optional<sm::SecureChannel> sm;
     try {
         sm.emplace(sm::establish_bac(card_, mrz_info, random_));

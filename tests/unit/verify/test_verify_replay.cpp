@@ -158,14 +158,18 @@ TEST_CASE("verify_card: a card refusing MUTUAL AUTHENTICATE is a BAC error (Card
     card.done();
 }
 
-TEST_CASE("verify_card: no eMRTD application is CardRefused naming the status word", "[verify]") {
+TEST_CASE("verify_card: no eMRTD application is WrongCardState (exit 7) naming the status word", "[verify]") {
     ReplayChannel card({{"00A4040C07A0000002471001", "6A82"}});
     try {
         verify::verify_card(card, appendix_d_options());
         FAIL("no error");
     } catch (const CardError& e) {
-        CHECK(e.kind() == ErrorKind::CardRefused);
+        CHECK(e.kind() == ErrorKind::WrongCardState);
         CHECK(e.status_word() == 0x6A82);
+        CHECK(std::string(e.what()).find(": SELECT of the eMRTD application (AID A0000002471001) answered 6A82") !=
+              std::string::npos);
+        CHECK(std::string(e.what()).find("not a Secure Docket Card, nor an ICAO eMRTD; set it aside") !=
+              std::string::npos);
     }
     card.done();
 }

@@ -12,6 +12,11 @@
 
 namespace docketcard::apdu {
 
+/// The LDS1 eMRTD application identifier A0 00 00 02 47 10 01 (ICAO Doc 9303 Part 10, 3.1): the
+/// Secure Docket Card's one application, selected by inspection systems and personalization alike
+/// and implemented by the emulated card (applets/). The one definition of it.
+inline constexpr std::uint8_t emrtd_aid[] = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};
+
 /// A status word SW1 SW2 (ISO/IEC 7816-4 5.6).
 class StatusWord {
 public:

@@ -18,6 +18,11 @@ namespace docketcard::iso7816 {
 /// channel's max_response_data.
 std::size_t read_chunk_size(const transport::Capabilities& caps) noexcept;
 
+/// SELECT of the eMRTD application by its AID (apdu::emrtd_aid; ISO/IEC 7816-4 11.2.2, Doc 9303
+/// Part 10 3.1). A card that refuses it is not a Secure Docket Card, nor any ICAO eMRTD:
+/// CardError(WrongCardState, exit 7) naming the status word, the same in every command.
+void select_application(transport::CardChannel& card);
+
 /// Selects EF `fid` under the current application (00 A4 02 0C) and returns its whole content:
 /// one BER-TLV object (header + value). The first READ BINARY asks for 4 bytes (enough for a
 /// one-byte tag and a length up to 82 HH LL; more is read when needed), then the rest follows in
