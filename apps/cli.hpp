@@ -79,6 +79,8 @@ void print_json(const nlohmann::json& doc);
 
 /// The link model's projection as JSON (profile, commands, bytes, pages, seconds by cause).
 nlohmann::json link_json(const transport::LinkProjection& link);
+/// The same object for an account of several commands or cards on the profile named `profile`.
+nlohmann::json link_json(const std::string& profile, const apdu::LinkAccount& account);
 
 /// The --document-code option's check: a TD1 document code (ICAO Doc 9303 Part 5, 4.2.2) is 1-2
 /// letters A-Z, the first A, C or I. A bad value is a usage error (exit 2) saying what is accepted.

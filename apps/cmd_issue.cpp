@@ -73,6 +73,25 @@ nlohmann::json event_json(const batch::Event& e) {
     return j;
 }
 
+double per_card(double total, std::size_t cards) { return cards ? total / static_cast<double>(cards) : 0.0; }
+
+// Per link profile of the sim: readers (docs/sim.md "Link model"): the verified cards' projected
+// time, split by step and summed over the cards, and the host's measured time for them.
+nlohmann::json links_json(const batch::BatchResult& r) {
+    nlohmann::json links = nlohmann::json::array();
+    for (const auto& l : r.links)
+        links.push_back({{"profile", l.profile},
+                         {"cards", l.cards},
+                         {"seconds_per_card", per_card(l.total().cost.total(), l.cards)},
+                         {"host_seconds_per_card", per_card(l.host_seconds, l.cards)},
+                         {"host_seconds", l.host_seconds},
+                         {"write", link_json(l.profile, l.write)},
+                         {"lock", link_json(l.profile, l.lock)},
+                         {"verify", link_json(l.profile, l.verify)},
+                         {"total", link_json(l.profile, l.total())}});
+    return links;
+}
+
 nlohmann::json summary_json(const batch::BatchResult& r) {
     nlohmann::json by_state = nlohmann::json::object();
     for (const auto& [state, n] : r.journal_summary.by_state) by_state[journal::to_string(state)] = n;
@@ -89,6 +108,7 @@ nlohmann::json summary_json(const batch::BatchResult& r) {
             {"superseded", r.superseded},
             {"spoiled_cards", r.spoiled_locations},
             {"reader_errors", r.reader_errors},
+            {"links", links_json(r)},
             {"journal", by_state},
             {"elapsed_ms", r.elapsed.count()}};
 }
@@ -232,6 +252,14 @@ void print_summary(const batch::BatchResult& r, const std::filesystem::path& rep
         for (const auto& s : r.spoiled_locations) fmt::print("    {}\n", s);
     }
     for (const auto& e : r.reader_errors) fmt::print("  reader failure: {}\n", e);
+    for (const auto& l : r.links) {
+        const auto total = l.total();
+        fmt::print("  link {}: {} cards, projected card time {:.3f} s a card (write {:.3f} s, lock {:.3f} s, verify "
+                   "{:.3f} s), host time {:.3f} s a card; in all {} commands, {} page writes\n",
+                   l.profile, l.cards, per_card(total.cost.total(), l.cards), per_card(l.write.cost.total(), l.cards),
+                   per_card(l.lock.cost.total(), l.cards), per_card(l.verify.cost.total(), l.cards),
+                   per_card(l.host_seconds, l.cards), total.commands, total.pages_written);
+    }
     fmt::print("  QA reports: {}\n", reports.string());
 }
 
@@ -303,7 +331,8 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
                  "readers, with a crash-safe journal (run the same command again to resume)");
     sub->add_option("--input", opts.inputs, "Holder records (JSON Lines, JSON or CSV); may be repeated")->required();
     sub->add_option("--reader", opts.readers,
-                    "A reader: PC/SC name, substring or index, or sim:DIR/ (a new emulated card file per holder); "
+                    "A reader: PC/SC name, substring or index, or sim:DIR/ (a new emulated card file per holder; "
+                    "sim:DIR/?link=PROFILE also projects each card's time on a link model); "
                     "repeat for parallel readers (one worker each)")
         ->required();
     sub->add_option("--keys", opts.keys, "Issuer keys folder (scp03-master.txt, document-signer.pem/.key)")

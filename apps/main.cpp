@@ -79,9 +79,10 @@ void print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << std::endl;
 }
 
-nlohmann::json link_json(const transport::LinkProjection& link) {
-    const auto& a = link.account;
-    return {{"profile", link.profile.name},
+nlohmann::json link_json(const transport::LinkProjection& link) { return link_json(link.profile.name, link.account); }
+
+nlohmann::json link_json(const std::string& profile, const apdu::LinkAccount& a) {
+    return {{"profile", profile},
             {"commands", a.commands},
             {"bytes_out", a.bytes_out},
             {"bytes_in", a.bytes_in},

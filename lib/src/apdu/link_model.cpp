@@ -177,4 +177,33 @@ std::string LinkAccount::summary(const std::string& profile_name) const {
                        pages_written, cost.write_s);
 }
 
+LinkAccount& LinkAccount::operator+=(const LinkAccount& o) noexcept {
+    commands += o.commands;
+    bytes_out += o.bytes_out;
+    bytes_in += o.bytes_in;
+    pages_written += o.pages_written;
+    cost.blocks += o.cost.blocks;
+    cost.line_bytes += o.cost.line_bytes;
+    cost.transfer_s += o.cost.transfer_s;
+    cost.gaps_s += o.cost.gaps_s;
+    cost.turnaround_s += o.cost.turnaround_s;
+    cost.write_s += o.cost.write_s;
+    return *this;
+}
+
+LinkAccount LinkAccount::since(const LinkAccount& e) const noexcept {
+    LinkAccount d;
+    d.commands = commands - e.commands;
+    d.bytes_out = bytes_out - e.bytes_out;
+    d.bytes_in = bytes_in - e.bytes_in;
+    d.pages_written = pages_written - e.pages_written;
+    d.cost.blocks = cost.blocks - e.cost.blocks;
+    d.cost.line_bytes = cost.line_bytes - e.cost.line_bytes;
+    d.cost.transfer_s = cost.transfer_s - e.cost.transfer_s;
+    d.cost.gaps_s = cost.gaps_s - e.cost.gaps_s;
+    d.cost.turnaround_s = cost.turnaround_s - e.cost.turnaround_s;
+    d.cost.write_s = cost.write_s - e.cost.write_s;
+    return d;
+}
+
 }  // namespace docketcard::apdu

@@ -1,5 +1,6 @@
 #include "docketcard/batch/batch.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <exception>
 #include <fstream>
@@ -138,20 +139,26 @@ public:
     virtual std::string set_aside(CardInHand card, bool spoiled, const std::string& serial,
                                   const std::function<bool()>& stopped, const std::function<void(Event)>& emit) = 0;
     virtual const fs::path* sim_dir() const { return nullptr; }
+    /// The link profile its cards are accounted on (sim:DIR/?link=PROFILE), if any.
+    virtual const std::optional<apdu::LinkProfile>& link() const {
+        static const std::optional<apdu::LinkProfile> none;
+        return none;
+    }
 };
 
 class SimSlot final : public Slot {
 public:
-    SimSlot(std::string name, fs::path dir, const BatchOptions& o)
-        : name_(std::move(name)), dir_(std::move(dir)), factory_(dir_), options_(o) {}
+    SimSlot(std::string name, fs::path dir, std::optional<apdu::LinkProfile> link, const BatchOptions& o)
+        : name_(std::move(name)), dir_(std::move(dir)), link_(std::move(link)), factory_(dir_), options_(o) {}
     const std::string& name() const override { return name_; }
     const fs::path* sim_dir() const override { return &dir_; }
+    const std::optional<apdu::LinkProfile>& link() const override { return link_; }
 
     CardInHand next_card(const std::function<bool()>&, const std::function<void(Event)>&) override {
         fs::path file = factory_.next_card();
         applet::CardOptions card_options;
         if (options_.sim_card_options) card_options = options_.sim_card_options(name_, made_++);
-        return {transport::open_sim_channel(file, std::move(card_options)), file};
+        return {transport::open_sim_channel(file, std::move(card_options), link_), file};
     }
 
     std::string set_aside(CardInHand card, bool spoiled, const std::string&, const std::function<bool()>&,
@@ -168,6 +175,7 @@ public:
 private:
     std::string name_;
     fs::path dir_;
+    std::optional<apdu::LinkProfile> link_;
     transport::SimCardFactory factory_;
     const BatchOptions& options_;
     std::size_t made_ = 0;
@@ -259,7 +267,8 @@ private:
     void build_queue();
     void worker(Slot& slot);
     void issue_record(Slot& slot, const Item& item);
-    void finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base);
+    void finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base,
+                std::chrono::steady_clock::time_point started);
     void spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const std::string& reason, Event base);
     const Item* item_for(const std::string& doc) const {
         auto it = by_doc_.find(doc);
@@ -344,7 +353,7 @@ void Runner::open_readers() {
             const fs::path dir = fs::weakly_canonical(spec.sim_path);
             if (!dirs.insert(dir).second)
                 throw Error(ErrorKind::Usage, fmt::format("sim folder '{}' is named twice", dir.string()));
-            slots_.push_back(std::make_unique<SimSlot>(spec.text, dir, o_));
+            slots_.push_back(std::make_unique<SimSlot>(spec.text, dir, spec.link, o_));
         } else {
             slots_.push_back(std::make_unique<PcscSlot>(spec.text, transport::open_reader(spec), o_.poll));
         }
@@ -439,14 +448,15 @@ void Runner::resume() {
         base.card_location = card.file.string();
         base.attempt_number = attempts_run_[a.document_number];
         try {
-            card.channel = transport::open_sim_channel(card.file);
+            const auto started = std::chrono::steady_clock::now();
+            card.channel = transport::open_sim_channel(card.file, {}, slot->link());
             const auto info = perso::read_card_info(*card.channel);
             Event e = base;
             e.kind = EventKind::Resumed;
             e.detail = fmt::format("finishing attempt {} ({}); the card is {}", a.id, journal::to_string(a.state),
                                    perso::to_string(info.state));
             emit(e);
-            finish(card, *item, a, info.state, base);
+            finish(card, *item, a, info.state, base, started);
             card.channel.reset();
             finished_in_resume_.insert(a.document_number);
         } catch (const Error& err) {
@@ -504,12 +514,18 @@ void Runner::spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const
     if (reader_failure) std::rethrow_exception(reader_failure);
 }
 
-void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base) {
+void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base,
+                    std::chrono::steady_clock::time_point started) {
     auto& ch = *card.channel;
+    // The link model's account of this card, snapshotted after each step (empty without a profile).
+    const transport::LinkProjection* projection = ch.link_projection();
+    const auto account = [projection] { return projection ? projection->account : apdu::LinkAccount{}; };
+    apdu::LinkAccount after_write, after_lock;
     auto journal_call = [this](auto&& f) {
         const std::lock_guard lock(mutex_);
         return f();
     };
+    after_write = account();
     if (a.state == journal::State::Writing) {
         if (state == CardState::Blank || state == CardState::Personalizing) {
             perso::WriteOptions wo;
@@ -527,13 +543,16 @@ void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, Card
         if (state != CardState::Personalized && state != CardState::Locked)
             throw Error(ErrorKind::WrongCardState,
                         fmt::format("the card is {}; it cannot be finished", perso::to_string(state)));
+        after_write = account();
         a = journal_call([&] { return journal_->mark_written(a.id); });
         Event e = base;
         e.kind = EventKind::Written;
         emit(e);
     }
+    after_lock = account();
     if (a.state == journal::State::Written) {
         if (state != CardState::Locked) perso::lock_card(ch, *keys_);
+        after_lock = account();
         a = journal_call([&] { return journal_->mark_locked(a.id); });
         Event e = base;
         e.kind = EventKind::Locked;
@@ -553,9 +572,25 @@ void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, Card
             if (!c.passed) failed += (failed.empty() ? "" : "; ") + c.id + ": " + c.detail;
         throw Error(ErrorKind::VerificationFailed, "verification failed: " + failed);
     }
+    const apdu::LinkAccount after_verify = account();
+    const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     journal_call([&] {
         journal_->mark_verified(a.id);
         ++res_.issued;
+        if (projection) {
+            auto it = std::find_if(res_.links.begin(), res_.links.end(),
+                                   [&](const LinkTotals& t) { return t.profile == projection->profile.name; });
+            if (it == res_.links.end()) {
+                LinkTotals fresh;
+                fresh.profile = projection->profile.name;
+                it = res_.links.insert(res_.links.end(), std::move(fresh));
+            }
+            ++it->cards;
+            it->write += after_write;
+            it->lock += after_lock.since(after_write);
+            it->verify += after_verify.since(after_lock);
+            it->host_seconds += host_s;
+        }
         return 0;
     });
     Event e = base;
@@ -584,6 +619,7 @@ void Runner::issue_record(Slot& slot, const Item& item) {
         const auto is_stopped = [this] { return stopped(); };
         CardInHand card = slot.next_card(is_stopped, emitter);  // reader failures propagate
         if (!card.channel) return;
+        const auto started = std::chrono::steady_clock::now();
         Event base;
         base.reader = slot.name();
         base.document_number = doc;
@@ -638,7 +674,7 @@ void Runner::issue_record(Slot& slot, const Item& item) {
             emit(e);
         }
         try {
-            finish(card, item, *attempt, info.state, base);
+            finish(card, item, *attempt, info.state, base, started);
         } catch (const KeySourceError& err) {
             // The token is gone: this card cannot be finished and no other card could be; set it
             // aside and stop the batch (worker()).

@@ -3,7 +3,10 @@
 
 #include "docketcard/pki/sod.hpp"
 
+#include <algorithm>
+#include <ctime>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <sstream>
@@ -153,6 +156,8 @@ std::string certificate_subject(ByteView der) { return subject_of(x509_from_der(
 
 namespace {
 
+std::shared_ptr<const SodLayout> make_layout(X509* cert);  // below, with the signing code
+
 class FileSigner final : public DigestSigner {
 public:
     FileSigner(crypto::EcPrivateKey key, std::string origin) : key_(std::move(key)), origin_(std::move(origin)) {}
@@ -181,8 +186,9 @@ DocumentSigner make_signer(const std::string& certificate_pem, const std::string
                     fmt::format("{} does not hold the private key of {}", key_origin, cert_origin));
     }
     std::string subject = subject_of(cert.get());
+    auto layout = make_layout(cert.get());
     return DocumentSigner{std::move(der), file_signer(std::move(key), key_origin), std::move(subject),
-                          std::shared_ptr<x509_st>(cert.release(), X509_free)};
+                          std::shared_ptr<x509_st>(cert.release(), X509_free), std::move(layout)};
 }
 
 bool verify_digest(X509* cert, ByteView digest, ByteView der_signature) {
@@ -220,8 +226,9 @@ DocumentSigner make_document_signer(ByteView certificate_der, std::shared_ptr<co
                     fmt::format("{} does not hold the private key of {}", key->origin(), cert_origin));
     }
     std::string subject = subject_of(cert.get());
+    auto layout = make_layout(cert.get());
     return DocumentSigner{Bytes(certificate_der.begin(), certificate_der.end()), std::move(key), std::move(subject),
-                          std::shared_ptr<x509_st>(cert.release(), X509_free)};
+                          std::shared_ptr<x509_st>(cert.release(), X509_free), std::move(layout)};
 }
 
 DocumentSigner load_document_signer(const std::filesystem::path& dir) {
@@ -234,15 +241,22 @@ DocumentSigner load_document_signer(const std::filesystem::path& dir) {
 
 // ---- signing
 
-Bytes encode_lds_security_object(const std::map<int, Bytes>& data_groups) {
+Bytes encode_lds_security_object_from_hashes(const std::map<int, Bytes>& dg_sha256) {
     Bytes hashes;
-    for (const auto& [dg, bytes] : data_groups) {
+    for (const auto& [dg, hash] : dg_sha256) {
         if (dg < 1 || dg > 16) throw Error(ErrorKind::Internal, fmt::format("data group {} does not exist", dg));
+        if (hash.size() != 32) throw Error(ErrorKind::Internal, fmt::format("the SHA-256 of DG{} is not 32 bytes", dg));
         append(hashes, tlv::encode(0x30, {tlv::encode(0x02, Bytes{static_cast<std::uint8_t>(dg)}),
-                                          tlv::encode(0x04, crypto::sha256(bytes))}));
+                                          tlv::encode(0x04, hash)}));
     }
     return tlv::encode(0x30, {from_hex("020100"), tlv::encode(0x30, from_hex(kHashAlgs[0].oid_der)),
                               tlv::encode(0x30, hashes)});
+}
+
+Bytes encode_lds_security_object(const std::map<int, Bytes>& data_groups) {
+    std::map<int, Bytes> hashes;
+    for (const auto& [dg, bytes] : data_groups) hashes.emplace(dg, crypto::sha256(bytes));
+    return encode_lds_security_object_from_hashes(hashes);
 }
 
 namespace {
@@ -284,22 +298,41 @@ Bytes encode_content_info(CMS_ContentInfo* cms) {
 
 }  // namespace
 
-Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& signer, const SignOptions& options) {
-    const Bytes lso = encode_lds_security_object(data_groups);
-    X509Ptr parsed_here;
-    X509* cert = signer.parsed.get();
-    if (!cert) {
-        parsed_here = x509_from_der(signer.certificate_der);
-        cert = parsed_here.get();
-    }
-    const unsigned flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
+namespace {
 
+// The SignerInfo's signature over the DER of the signed attributes (RFC 5652 5.4): the signer's,
+// checked against the certificate when the signer asks for it, or a placeholder of the largest
+// DER length for a size estimate.
+Bytes signature_over(const Bytes& attrs_digest, const DocumentSigner& signer, X509* cert, const SignOptions& options) {
+    if (options.size_estimate) {
+        // SEQUENCE { INTEGER 00 80.., INTEGER 00 80.. }: r and s at their longest DER form.
+        Bytes signature = {0x30, 0x46};
+        for (int i = 0; i < 2; ++i) {
+            signature.insert(signature.end(), {0x02, 0x21, 0x00});
+            signature.insert(signature.end(), 32, 0x80);
+        }
+        return signature;
+    }
+    Bytes signature = signer.key->sign_digest(attrs_digest);
+    if (signer.key->check_each_signature() && !verify_digest(cert, attrs_digest, signature)) {
+        throw Error(ErrorKind::Internal, fmt::format("the EF.SOD signature made with {} does not verify with the Document "
+                                                     "Signer certificate; EF.SOD was not written",
+                                                     signer.key->origin()));
+    }
+    return signature;
+}
+
+using SignatureFn = std::function<Bytes(const Bytes& attrs_digest)>;
+
+// The ContentInfo (RFC 5652 3) of a SignedData over `lso` built by OpenSSL's CMS encoder.
+Bytes openssl_content_info(ByteView lso, X509* cert, std::time_t signing_time, const SignatureFn& sign) {
+    const unsigned flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
     CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
     if (!cms) fail_internal("CMS_sign");
     ObjPtr oid(OBJ_txt2obj(kLdsSecurityObjectOid, 1));
     if (!oid || CMS_set1_eContentType(cms.get(), oid.get()) != 1) fail_internal("CMS_set1_eContentType");
     // The SignerInfo is added with the certificate's public key: OpenSSL never sees the private
-    // key, the signature comes from signer.key below.
+    // key, the signature comes from `sign`.
     CMS_SignerInfo* si = CMS_add1_signer(cms.get(), cert, X509_get0_pubkey(cert), EVP_sha256(), flags);
     if (!si) fail_internal("CMS_add1_signer");
     if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, oid.get(), -1) != 1)
@@ -308,7 +341,7 @@ Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& si
     if (CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, digest.data(),
                                     static_cast<int>(digest.size())) != 1)
         fail_internal("adding the message-digest attribute");
-    TimePtr t(ASN1_TIME_set(nullptr, options.signing_time.value_or(std::time(nullptr))));
+    TimePtr t(ASN1_TIME_set(nullptr, signing_time));
     if (!t || CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t.get(), -1) != 1)
         fail_internal("adding the signing-time attribute");
     if (CMS_set_detached(cms.get(), 0) != 1) fail_internal("CMS_set_detached");
@@ -316,27 +349,146 @@ Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& si
     if (!content || !*content || ASN1_OCTET_STRING_set(*content, lso.data(), static_cast<int>(lso.size())) != 1)
         fail_internal("setting the eContent");
 
-    const Bytes attrs = signed_attributes_der(encode_content_info(cms.get()));
-    const Bytes attrs_digest = crypto::sha256(attrs);
-    Bytes signature;
-    if (options.size_estimate) {
-        // SEQUENCE { INTEGER 00 80.., INTEGER 00 80.. }: r and s at their longest DER form.
-        signature = {0x30, 0x46};
-        for (int i = 0; i < 2; ++i) {
-            signature.insert(signature.end(), {0x02, 0x21, 0x00});
-            signature.insert(signature.end(), 32, 0x80);
-        }
-    } else {
-        signature = signer.key->sign_digest(attrs_digest);
-    }
-    if (!options.size_estimate && signer.key->check_each_signature() && !verify_digest(cert, attrs_digest, signature)) {
-        throw Error(ErrorKind::Internal, fmt::format("the EF.SOD signature made with {} does not verify with the Document "
-                                                     "Signer certificate; EF.SOD was not written",
-                                                     signer.key->origin()));
-    }
+    const Bytes signature = sign(crypto::sha256(signed_attributes_der(encode_content_info(cms.get()))));
     if (ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), signature.data(), static_cast<int>(signature.size())) != 1)
         fail_internal("setting the signature");
-    return tlv::encode(0x77, encode_content_info(cms.get()));
+    return encode_content_info(cms.get());
+}
+
+// signingTime (RFC 5652 11.3): UTCTime for the years 1950 to 2049, GeneralizedTime otherwise,
+// both in UTC with seconds and "Z" (X.690 11.7, 11.8).
+Bytes der_time(std::time_t t) {
+    std::tm tm{};
+    if (!::gmtime_r(&t, &tm)) throw Error(ErrorKind::Internal, "signing time out of range");
+    const int year = tm.tm_year + 1900;
+    if (year >= 1950 && year < 2050)
+        return tlv::encode(0x17, to_bytes(fmt::format("{:02}{:02}{:02}{:02}{:02}{:02}Z", year % 100, tm.tm_mon + 1,
+                                                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)));
+    return tlv::encode(0x18, to_bytes(fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}Z", year, tm.tm_mon + 1, tm.tm_mday,
+                                                  tm.tm_hour, tm.tm_min, tm.tm_sec)));
+}
+
+}  // namespace
+
+// The DER every SignedData of one Document Signer shares, each a whole TLV, in the order of
+// RFC 5652 5.1 and 5.3.
+struct SodLayout {
+    Bytes content_type;          // 06: id-signedData
+    Bytes version;               // 02: SignedData version
+    Bytes digest_algorithms;     // 31
+    Bytes econtent_type;         // 06: id-icao-ldsSecurityObject
+    Bytes certificates;          // A0
+    Bytes signer_version;        // 02: SignerInfo version
+    Bytes sid;                   // 30: IssuerAndSerialNumber
+    Bytes digest_algorithm;      // 30
+    Bytes signature_algorithm;   // 30
+};
+
+namespace {
+
+// The ContentInfo of a SignedData over `lso`, encoded here from the signer's layout.
+Bytes layout_content_info(const SodLayout& l, ByteView lso, std::time_t signing_time, const SignatureFn& sign) {
+    // signedAttrs (RFC 5652 5.3): content-type, message-digest, signing-time (11.1-11.3), as a
+    // DER SET OF: sorted by their encodings, a shorter one as if padded with zeros (X.690 11.6).
+    std::vector<Bytes> attrs{
+        tlv::encode(0x30, {from_hex("06092A864886F70D010903"), tlv::encode(0x31, l.econtent_type)}),
+        tlv::encode(0x30, {from_hex("06092A864886F70D010904"), tlv::encode(0x31, tlv::encode(0x04, crypto::sha256(lso)))}),
+        tlv::encode(0x30, {from_hex("06092A864886F70D010905"), tlv::encode(0x31, der_time(signing_time))}),
+    };
+    std::sort(attrs.begin(), attrs.end(), [](const Bytes& a, const Bytes& b) {
+        const std::size_t n = std::max(a.size(), b.size());
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint8_t x = i < a.size() ? a[i] : 0, y = i < b.size() ? b[i] : 0;
+            if (x != y) return x < y;
+        }
+        return false;
+    });
+    Bytes attr_content;
+    for (const auto& a : attrs) append(attr_content, a);
+    // The signature is over the attributes with the SET OF tag (5.4); the field is [0] IMPLICIT.
+    const Bytes signature = sign(crypto::sha256(tlv::encode(0x31, attr_content)));
+    const Bytes signer_info = tlv::encode(0x30, {l.signer_version, l.sid, l.digest_algorithm,
+                                                 tlv::encode(0xA0, attr_content), l.signature_algorithm,
+                                                 tlv::encode(0x04, signature)});
+    const Bytes encap = tlv::encode(0x30, {l.econtent_type, tlv::encode(0xA0, tlv::encode(0x04, lso))});
+    const Bytes signed_data = tlv::encode(0x30, {l.version, l.digest_algorithms, encap, l.certificates,
+                                                 tlv::encode(0x31, signer_info)});
+    return tlv::encode(0x30, {l.content_type, tlv::encode(0xA0, signed_data)});
+}
+
+Bytes raw(const tlv::Object& o) { return Bytes(o.raw.begin(), o.raw.end()); }
+
+// The layout of `cert`'s SignedData, read from one OpenSSL encoding and kept only when the
+// encoding built from it is that same encoding, byte for byte. nullptr: OpenSSL encodes every
+// EF.SOD (a structure this reader does not expect).
+std::shared_ptr<const SodLayout> make_layout(X509* cert) {
+    const Bytes lso = encode_lds_security_object({{1, from_hex("615B5F1F")}});
+    const std::time_t when = 1780000000;  // 2026-05-28
+    const SignatureFn placeholder = [](const Bytes&) {
+        Bytes signature = {0x30, 0x46};
+        for (int i = 0; i < 2; ++i) {
+            signature.insert(signature.end(), {0x02, 0x21, 0x00});
+            signature.insert(signature.end(), 32, 0x5A);
+        }
+        return signature;
+    };
+    const Bytes reference = openssl_content_info(lso, cert, when, placeholder);
+    try {
+        auto l = std::make_shared<SodLayout>();
+        const auto ci = tlv::parse_single(reference, "ContentInfo");
+        tlv::Reader cr(ci.value, "ContentInfo");
+        l->content_type = raw(cr.expect(0x06));
+        const auto sd = tlv::parse_single(cr.expect(0xA0).value, "SignedData");
+        tlv::Reader sr(sd.value, "SignedData");
+        l->version = raw(sr.expect(0x02));
+        l->digest_algorithms = raw(sr.expect(0x31));
+        const auto encap = sr.expect(0x30);
+        l->certificates = raw(sr.expect(0xA0));
+        const auto infos = sr.expect(0x31);
+        if (!sr.empty()) return nullptr;
+        tlv::Reader er(encap.value, "encapContentInfo");
+        l->econtent_type = raw(er.expect(0x06));
+        tlv::Reader ir(infos.value, "signerInfos");
+        const auto info = ir.expect(0x30);
+        if (!ir.empty()) return nullptr;
+        tlv::Reader fr(info.value, "SignerInfo");
+        l->signer_version = raw(fr.expect(0x02));
+        l->sid = raw(fr.expect(0x30));
+        l->digest_algorithm = raw(fr.expect(0x30));
+        fr.expect(0xA0);
+        l->signature_algorithm = raw(fr.expect(0x30));
+        fr.expect(0x04);
+        if (!fr.empty()) return nullptr;
+        if (layout_content_info(*l, lso, when, placeholder) != reference) return nullptr;
+        return l;
+    } catch (const ParseError&) {
+        return nullptr;
+    }
+}
+
+Bytes sign_lso(const Bytes& lso, const DocumentSigner& signer, const SignOptions& options) {
+    X509Ptr parsed_here;
+    X509* cert = signer.parsed.get();
+    if (!cert) {
+        parsed_here = x509_from_der(signer.certificate_der);
+        cert = parsed_here.get();
+    }
+    const std::time_t when = options.signing_time.value_or(std::time(nullptr));
+    const SignatureFn sign = [&](const Bytes& digest) { return signature_over(digest, signer, cert, options); };
+    if (signer.layout && !options.openssl_encoder)
+        return tlv::encode(0x77, layout_content_info(*signer.layout, lso, when, sign));
+    return tlv::encode(0x77, openssl_content_info(lso, cert, when, sign));
+}
+
+}  // namespace
+
+Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& signer, const SignOptions& options) {
+    return sign_lso(encode_lds_security_object(data_groups), signer, options);
+}
+
+Bytes sign_sod_from_hashes(const std::map<int, Bytes>& dg_sha256, const DocumentSigner& signer,
+                           const SignOptions& options) {
+    return sign_lso(encode_lds_security_object_from_hashes(dg_sha256), signer, options);
 }
 
 // ---- parsing

@@ -84,6 +84,22 @@ TEST_CASE("link model: an account sums its commands", "[link]") {
     CHECK(a.pages_written == 33);
     CHECK(a.cost.line_bytes == 22 + 2174);
     CHECK(a.cost.total() == Approx(0.0019152 + 0.128292));
+
+    // The part after a snapshot, and two accounts added (a batch's cards).
+    apdu::LinkAccount first;
+    first.add(p, 12, 2, 0);
+    const apdu::LinkAccount second = a.since(first);
+    CHECK(second.commands == 1);
+    CHECK(second.bytes_out == 2100);
+    CHECK(second.pages_written == 33);
+    CHECK(second.cost.line_bytes == 2174);
+    CHECK(second.cost.total() == Approx(0.128292));
+    apdu::LinkAccount both = first;
+    both += second;
+    CHECK(both.commands == a.commands);
+    CHECK(both.bytes_in == a.bytes_in);
+    CHECK(both.cost.blocks == a.cost.blocks);
+    CHECK(both.cost.total() == Approx(a.cost.total()));
 }
 
 TEST_CASE("link model: a profile file, and its errors naming file, line and key", "[link]") {

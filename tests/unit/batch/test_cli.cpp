@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <fcntl.h>
@@ -134,6 +135,66 @@ TEST_CASE("issue --document-code reaches the card", "[cli]") {
     for (const auto& e : fs::directory_iterator(dir / "j.db.reports")) reports += slurp(e.path());
     CHECK(reports.find("CIUSADC2600001") != std::string::npos);
     CHECK(reports.find("IDUSADC2600001") == std::string::npos);
+}
+
+TEST_CASE("issue on a sim:DIR/?link= reader prints the projected card time next to the host time", "[cli][link]") {
+    TempDir dir;
+    const std::string reader = "sim:" + (dir / "cards").string() + "/?link=contact-312k";
+    const auto j = run_cli(dir, {"issue", "--json", "--input", holder_file(dir).string(), "--reader", reader, "--keys",
+                                 keys(), "--csca", csca(), "--journal", (dir / "j.db").string()});
+    REQUIRE(j.exit_code == 0);
+    // The last line of the event stream is batch_done.
+    const auto last = j.out.rfind('\n', j.out.size() - 2);
+    const auto done = nlohmann::json::parse(j.out.substr(last == std::string::npos ? 0 : last + 1));
+    REQUIRE(done["event"] == "batch_done");
+    REQUIRE(done["links"].size() == 1);
+    const auto& l = done["links"][0];
+    CHECK(l["profile"] == "contact-312k");
+    CHECK(l["cards"] == 1);
+    // The write: the card-information read (2 commands) and the 39 of the personalization, every
+    // EF's pages; lock: 7 commands; verify: BAC, every EF read, passive and active authentication.
+    CHECK(l["write"]["commands"] == 41);
+    CHECK(l["write"]["pages_written"] == 159);
+    CHECK(l["lock"]["commands"] == 7);
+    CHECK(l["lock"]["bytes_out"] == 82);
+    CHECK(l["lock"]["bytes_in"] == 98);
+    CHECK(l["lock"]["pages_written"] == 2);
+    CHECK(l["verify"]["commands"] == 35);
+    CHECK(l["verify"]["bytes_out"] == 778);
+    CHECK(l["verify"]["pages_written"] == 0);
+    // The lock by hand (docs/sim.md "Link model"): 7 commands of one T=1 block each way, so
+    // 82 + 98 + 7 * 2 * 4 = 236 bytes of 11 etu at 312500 etu/s, 7 * 2 gaps of 22 etu, 7 turnarounds
+    // of 1 ms and 2 pages of 1.5 ms.
+    CHECK(l["lock"]["seconds"].get<double>() ==
+          Approx(236 * 11 / 312500.0 + 14 * 22 / 312500.0 + 7 * 0.001 + 2 * 0.0015));
+    CHECK(l["lock"]["line_bytes"] == 236);
+    CHECK(l["total"]["commands"] == 41 + 7 + 35);
+    CHECK(l["total"]["pages_written"] == 161);
+    CHECK(l["seconds_per_card"].get<double>() ==
+          Approx(l["write"]["seconds"].get<double>() + l["lock"]["seconds"].get<double>() +
+                 l["verify"]["seconds"].get<double>()));
+    CHECK(l["host_seconds_per_card"].get<double>() == Approx(l["host_seconds"].get<double>()));
+    CHECK(l["host_seconds"].get<double>() > 0);
+
+    // The text summary: the same figures, one line per profile.
+    TempDir dir2;
+    const std::string reader2 = "sim:" + (dir2 / "cards").string() + "/?link=contact-312k";
+    const auto t = run_cli(dir2, {"issue", "--input", holder_file(dir2).string(), "--reader", reader2, "--keys", keys(),
+                                  "--csca", csca(), "--journal", (dir2 / "j.db").string()});
+    REQUIRE(t.exit_code == 0);
+    const std::regex line(
+        "\n  link contact-312k: 1 cards, projected card time [0-9]\\.[0-9]{3} s a card \\(write [0-9]\\.[0-9]{3} s, "
+        "lock 0\\.019 s, verify [0-9]\\.[0-9]{3} s\\), host time [0-9]+\\.[0-9]{3} s a card; in all 83 commands, 161 "
+        "page writes\n");
+    CHECK(std::regex_search(t.out, line));
+
+    // Without a profile there is no projection.
+    TempDir dir3;
+    const auto n = run_cli(dir3, {"issue", "--json", "--input", holder_file(dir3).string(), "--reader",
+                                  "sim:" + (dir3 / "cards").string() + "/", "--keys", keys(), "--csca", csca(),
+                                  "--journal", (dir3 / "j.db").string()});
+    REQUIRE(n.exit_code == 0);
+    CHECK(n.out.find("\"links\":[]") != std::string::npos);
 }
 
 TEST_CASE("issue with an unusable reader is refused and creates no journal", "[cli]") {

@@ -330,3 +330,46 @@ TEST_CASE("verify_sod detects tampering, a wrong CSCA and expired certificates",
         CHECK_THROWS_AS(pki::verify_sod(sod, from_hex("3003020100"), dgs, k2026_01_01), Error);
     }
 }
+
+namespace {
+
+/// A signer that answers every digest with the same DER signature, so that two encodings of one
+/// EF.SOD can be compared byte for byte.
+class FixedSigner final : public pki::DigestSigner {
+public:
+    Bytes sign_digest(ByteView) const override {
+        Bytes der = {0x30, 0x45, 0x02, 0x21, 0x00};
+        der.insert(der.end(), 32, 0x9C);
+        der.insert(der.end(), {0x02, 0x20});
+        der.insert(der.end(), 32, 0x3D);
+        return der;
+    }
+    std::string origin() const override { return "fixed"; }
+    bool check_each_signature() const override { return false; }
+};
+
+}  // namespace
+
+TEST_CASE("sign_sod's own DER encoding is OpenSSL's CMS encoding, byte for byte", "[pki][sod]") {
+    auto ds = pki::load_document_signer(kKeys);
+    REQUIRE(ds.layout != nullptr);
+    ds.key = std::make_shared<FixedSigner>();
+    const auto dgs = sample_dgs();
+    std::map<int, Bytes> hashes;
+    for (const auto& [dg, bytes] : dgs) hashes.emplace(dg, crypto::sha256(bytes));
+    // Around the UTCTime / GeneralizedTime switch of RFC 5652 11.3 (2050), and a usual date.
+    for (const std::time_t t : {k2025_06_01, std::time_t{2524607999}, std::time_t{2524608000}}) {
+        INFO("signing time " << t);
+        pki::SignOptions own;
+        own.signing_time = t;
+        pki::SignOptions reference = own;
+        reference.openssl_encoder = true;
+        const Bytes mine = pki::sign_sod(dgs, ds, own);
+        CHECK(to_hex(mine) == to_hex(pki::sign_sod(dgs, ds, reference)));
+        CHECK(pki::sign_sod_from_hashes(hashes, ds, own) == mine);
+        CHECK(pki::parse_sod(mine).signing_time == std::optional<std::time_t>(t));
+        // The size estimate's placeholder too.
+        own.size_estimate = reference.size_estimate = true;
+        CHECK(pki::sign_sod(dgs, ds, own) == pki::sign_sod(dgs, ds, reference));
+    }
+}

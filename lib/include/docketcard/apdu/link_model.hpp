@@ -72,6 +72,10 @@ struct LinkAccount {
     /// One line for operators: "projected card time on contact-312k: 0.989 s for 60 commands
     /// (transfer 0.674 s, block gaps 0.017 s, chip 0.060 s, 159 page writes 0.239 s)".
     std::string summary(const std::string& profile_name) const;
+    /// Adds another account's commands (the cards of a batch).
+    LinkAccount& operator+=(const LinkAccount& other) noexcept;
+    /// The commands accounted since `earlier`, a copy of this account taken before them.
+    LinkAccount since(const LinkAccount& earlier) const noexcept;
 };
 
 }  // namespace docketcard::apdu

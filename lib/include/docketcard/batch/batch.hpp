@@ -51,6 +51,7 @@
 #include <string>
 #include <vector>
 
+#include "docketcard/apdu/link_model.hpp"
 #include "docketcard/applet/card.hpp"
 #include "docketcard/journal/journal.hpp"
 #include "docketcard/record/record.hpp"
@@ -110,6 +111,25 @@ int exit_code(Outcome outcome) noexcept;
 /// "complete", "invalid_records", "incomplete", ...
 const char* to_string(Outcome outcome) noexcept;
 
+/// The cards verified in this run on `sim:DIR/?link=PROFILE` readers of one link profile: what
+/// the physical link would have taken for them (apdu/link_model.hpp; docs/sim.md "Link model"),
+/// next to the host's measured time for the same cards.
+struct LinkTotals {
+    std::string profile;
+    std::size_t cards = 0;
+    apdu::LinkAccount write;    ///< every command from the card's first (the card-information read) to written
+    apdu::LinkAccount lock;
+    apdu::LinkAccount verify;
+    double host_seconds = 0;    ///< wall time of the same cards, from the card-information read to verified
+    /// write + lock + verify.
+    apdu::LinkAccount total() const {
+        apdu::LinkAccount t = write;
+        t += lock;
+        t += verify;
+        return t;
+    }
+};
+
 /// What one run did and where things stand.
 struct BatchResult {
     Outcome outcome = Outcome::Complete;
@@ -124,6 +144,7 @@ struct BatchResult {
     std::vector<std::string> spoiled_locations;  ///< sim: where the spoiled card files are
     std::vector<record::Rejected> rejected_records;
     std::vector<std::string> reader_errors;
+    std::vector<LinkTotals> links;      ///< one per link profile of this run's sim: readers (none without)
     journal::Summary journal_summary;   ///< the journal's counts at the end
     std::chrono::milliseconds elapsed{0};
 };

@@ -47,6 +47,10 @@ public:
 /// A DigestSigner over a private key held in memory (the keys folder's document-signer.key).
 std::shared_ptr<const DigestSigner> file_signer(crypto::EcPrivateKey key, std::string origin);
 
+/// What every EF.SOD a Document Signer signs has in common (its certificate, SignerInfo sid,
+/// algorithm identifiers), as DER taken once from OpenSSL's CMS encoding (pki/sod.cpp).
+struct SodLayout;
+
 /// A Document Signer (Doc 9303 Part 12, 7.1.1): its X.509 certificate and private key.
 struct DocumentSigner {
     Bytes certificate_der;
@@ -55,6 +59,10 @@ struct DocumentSigner {
     /// The certificate parsed once, by the factories below; sign_sod parses certificate_der when
     /// it is unset (OpenSSL's certificate decoding costs more than the signature).
     std::shared_ptr<x509_st> parsed;
+    /// Set by the factories below when a SignedData built from it was byte for byte the one
+    /// OpenSSL's CMS encoder builds: sign_sod then encodes the DER itself (a tenth of the cost).
+    /// Unset: sign_sod uses OpenSSL's CMS encoder for every EF.SOD.
+    std::shared_ptr<const SodLayout> layout;
 };
 
 /// Pairs a DER certificate with a signer, checking that the signer's key belongs to the
@@ -82,6 +90,8 @@ std::string certificate_subject(ByteView der);
 /// DER LDSSecurityObject version 0 (Doc 9303 Part 10, 4.6.2.2) with SHA-256 (parameters absent,
 /// RFC 5754 2) over the full bytes of every data group in `data_groups` (DG number -> bytes).
 Bytes encode_lds_security_object(const std::map<int, Bytes>& data_groups);
+/// The same from each data group's SHA-256 (DG number -> 32 bytes), for a caller that has them.
+Bytes encode_lds_security_object_from_hashes(const std::map<int, Bytes>& dg_sha256);
 
 /// Options of sign_sod.
 struct SignOptions {
@@ -92,6 +102,8 @@ struct SignOptions {
     /// a placeholder of the largest DER length a P-256 ECDSA signature has (72 bytes: two 33-byte
     /// INTEGERs), and the signer's key is not used (no token operation). Not a valid EF.SOD.
     bool size_estimate = false;
+    /// Encode with OpenSSL's CMS encoder even when the signer has a layout (tests compare both).
+    bool openssl_encoder = false;
 };
 
 /// Builds EF.SOD (with its 77 wrapper) over `data_groups` (DG number -> full EF bytes), signed by
@@ -102,6 +114,9 @@ struct SignOptions {
 /// Throws Error(Internal) when OpenSSL fails or the signature does not verify, and passes on the
 /// signer's errors.
 Bytes sign_sod(const std::map<int, Bytes>& data_groups, const DocumentSigner& signer, const SignOptions& options = {});
+/// sign_sod from each data group's SHA-256 (DG number -> 32 bytes) instead of its bytes.
+Bytes sign_sod_from_hashes(const std::map<int, Bytes>& dg_sha256, const DocumentSigner& signer,
+                           const SignOptions& options = {});
 
 /// The content of an EF.SOD, parsed but not yet verified.
 struct ParsedSod {
