@@ -357,7 +357,8 @@ void per_card() {
     fmt::print("  lock  : {:>4} APDUs, {:>6} bytes out\n", lock_apdus, lock_out);
     fmt::print("  verify: {:>4} APDUs, {:>6} bytes out, {:>6} bytes in\n", verify_apdus, verify_out, verify_in);
     fmt::print("  minimum UPDATE BINARY commands for the file content: {} under SCP03 ({} without SM); "
-               "the write used {} APDUs in all ({} beyond that minimum: session, file creation, keys, read-back)\n",
+               "the write used {} APDUs in all ({} beyond that minimum: session, file creation, keys, COMPLETE with "
+               "every file's digest; nothing is read back)\n",
                min_apdus, min_apdus_raw, write_apdus, write_apdus - min_apdus);
     fmt::print("  bytes: {} of content must cross; the write sent {} ({:.2f}x)\n", content, write_out,
                static_cast<double>(write_out) / static_cast<double>(content));
