@@ -55,6 +55,11 @@ const char* exit_code_meaning(int code) noexcept;
 /// "Exit codes:" and one line per code, built from the one table.
 std::string exit_codes_footer(const std::vector<ExitNote>& codes);
 
+/// The end of every subcommand's --help (and so of its man page, packaging/man/gen-man.sh):
+/// "Examples:" with one or two command lines, each after a "# " line saying what it does, then
+/// exit_codes_footer(codes). A detail in `codes` never holds ';' (the man page splits on it).
+std::string help_footer(const std::vector<std::string>& examples, const std::vector<ExitNote>& codes);
+
 /// Options every subcommand shares.
 struct GlobalOptions {
     bool json = false;   ///< one machine-readable result on stdout
@@ -71,8 +76,9 @@ using Registrar = void (*)(CLI::App& app, GlobalOptions& globals, Action& run);
 /// Adds a registrar to the global list (called from static initializers only).
 bool register_command(Registrar registrar);
 
-/// Adds --json and -v to a subcommand, bound to `globals`.
-void add_common_flags(CLI::App& sub, GlobalOptions& globals);
+/// Adds --json and, for a command that talks to a card (`apdus`), -v to a subcommand, bound to
+/// `globals`.
+void add_common_flags(CLI::App& sub, GlobalOptions& globals, bool apdus = true);
 
 /// Prints `doc` as the one JSON result on stdout.
 void print_json(const nlohmann::json& doc);
@@ -115,6 +121,14 @@ CardConnection connect_card(const std::string& reader_name, transport::ConnectOp
 /// matching record is Error(InvalidInput) listing its problems; no match or several is an error
 /// saying how to choose.
 record::HolderRecord choose_record(const std::string& record_file, const std::string& document_number);
+
+/// Why making `path` failed with `ec`, in lower case for the end of a sentence: "permission
+/// denied", "/a/b is a file, not a folder" (ENOTDIR names the file in the way).
+std::string path_error(const std::filesystem::path& path, const std::error_code& ec);
+
+/// Creates the output folder `dir` (and its parents); Error(InvalidInput) "cannot create the
+/// output folder DIR: <reason>" when it cannot be made: the path is the user's, not a bug.
+void create_output_folder(const std::filesystem::path& dir);
 
 /// Writes `text` next to `file`, fsyncs it and renames it into place: a reader never sees half a
 /// file. Error(InvalidInput) naming the file when it cannot.

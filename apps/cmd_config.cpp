@@ -59,10 +59,13 @@ void register_config(CLI::App& app, GlobalOptions& globals, Action& run) {
         ->required();
     sub->add_flag("--json", globals.json, "Print one machine-readable JSON result on stdout")->configurable(false);
     sub->footer(
-        "Example:\n  DOCKETCARD_READER=0 docketcard --config /etc/docketcard/docketcard.toml config --show\n\n"
         "Precedence: command-line option > environment (DOCKETCARD_READER, DOCKETCARD_KEYS, DOCKETCARD_CSCA,\n"
         "DOCKETCARD_JOURNAL, DOCKETCARD_DOCUMENT_CODE, DOCKETCARD_WAIT) > config file.\n\n" +
-        exit_codes_footer({{exit_code::ok}, {exit_code::usage, "unknown key or bad value in the config file (file, key and line named)"}}));
+        help_footer({"# The settings in effect at this station, and where each came from:",
+                     "docketcard config --show",
+                     "DOCKETCARD_READER=0 docketcard --config /etc/docketcard/docketcard.toml config --show"},
+                    {{exit_code::ok},
+                     {exit_code::usage, "unknown key or bad value in the config file (file, key and line named)"}}));
     sub->callback([show, &globals, &run] { run = [show, &globals] { return run_show(globals); }; });
 }
 

@@ -174,8 +174,11 @@ Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner
 
     Encoded result{holder.document_number, out_dir / holder.document_number, {}};
     const fs::path tmp = out_dir / fmt::format(".{}.tmp-{}", holder.document_number, to_hex(crypto::random_bytes(4)));
-    if (::mkdir(tmp.c_str(), 0755) != 0)
-        throw Error(ErrorKind::InvalidInput, fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno)));
+    if (::mkdir(tmp.c_str(), 0755) != 0) {
+        const std::error_code ec(errno, std::generic_category());
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("cannot write in the output folder {}: {}", out_dir.string(), path_error(out_dir, ec)));
+    }
     const int dir_fd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     try {
         if (dir_fd < 0) throw Error(ErrorKind::InvalidInput, fmt::format("cannot open {}", tmp.string()));
@@ -237,7 +240,7 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
     record::LoadOptions load_options;
     load_options.default_document_code = o.document_code;
     const auto loaded = record::load_records(o.record_file, load_options);
-    fs::create_directories(o.out_dir);
+    create_output_folder(o.out_dir);
     Publisher publisher(o.out_dir);
 
     std::vector<Encoded> encoded;
@@ -299,24 +302,40 @@ void register_encode(CLI::App& app, GlobalOptions& globals, Action& run) {
         "encode", "Validate holder records and write each holder's LDS files (EF.COM, DG1-DG13, EF.SOD) to a folder");
     // Missing or unreadable files are invalid input (exit 3), reported by the loaders with the
     // file named, not CLI11 usage errors.
-    sub->add_option("--record", options->record_file, "Holder record file (.json, .jsonl or .csv)")->required();
-    sub->add_option("--keys", options->keys_dir, "Folder with document-signer.pem and document-signer.key")
+    sub->add_option("--record", options->record_file, "Holder record file (.json, .jsonl or .csv)")
+        ->type_name("FILE")
         ->required();
-    sub->add_option("--out", options->out_dir, "Output folder; one sub-folder per holder (document number)")->required();
+    sub->add_option("--keys", options->keys_dir,
+                    "Keys folder: document-signer.pem and document-signer.key (and scp03-master.txt, the SCP03 keys, "
+                    "for --plan)")
+        ->type_name("DIR")
+        ->required();
+    sub->add_option("--out", options->out_dir, "Output folder; one sub-folder per holder (document number)")
+        ->type_name("DIR")
+        ->required();
     sub->add_option("--aa-public-key", options->aa_public_key,
-                    "DER SubjectPublicKeyInfo of the card's Active Authentication key: adds DG14 and DG15");
+                    "DER SubjectPublicKeyInfo of the card's Active Authentication key: adds DG14 and DG15")
+        ->type_name("FILE");
     sub->add_option("--issuing-authority", options->issuing_authority, "Issuing authority written in DG12")
         ->capture_default_str();
     sub->add_option("--document-code", options->document_code,
                     "Document code of records without a document_code field (1-2 letters, the first A, C or I)")
+        ->type_name("CODE")
         ->capture_default_str()
         ->check(document_code_validator());
     sub->add_flag("--plan", options->plan,
                   "Also write plan.apdu: the personalization command sequence for a card, one APDU per line, "
                   "secrets redacted (needs scp03-master.txt in --keys)");
-    add_common_flags(*sub, globals);
-    sub->footer("Exit status: 0 when every record was encoded; 3 when any record was rejected (the valid ones are "
-                "still written) or an input file is unusable.");
+    add_common_flags(*sub, globals, /*apdus=*/false);   // encode talks to no card
+    sub->footer(help_footer(
+        {"# Write each holder's LDS files under /tmp/lds, one folder per document number:",
+         "docketcard encode --record holders.jsonl --keys /etc/docketcard/keys --out /tmp/lds",
+         "# One holder, also with the personalization plan (the keys folder needs the SCP03 keys):",
+         "docketcard encode --record holder.json --keys /etc/docketcard/keys --out /tmp/lds --plan"},
+        {{exit_code::ok, "every record was encoded"},
+         {exit_code::usage},
+         {exit_code::invalid_input, "a record was rejected (the valid ones are still written), or an unusable record "
+                                    "file, keys folder, AA key or output folder"}}));
     sub->callback([options, &globals, &run] { run = [options, &globals] { return run_encode(*options, globals); }; });
 }
 

@@ -230,14 +230,25 @@ private:
 };
 
 void print_summary(const batch::BatchResult& r, const std::filesystem::path& reports) {
+    // "3 valid records were" / "1 valid record was"
+    const auto valid_were = [](std::size_t n) {
+        return fmt::format("{} valid {}", n, n == 1 ? "record was" : "records were");
+    };
     fmt::print("docketcard issue: {}\n", batch::to_string(r.outcome));
-    if (r.outcome == batch::Outcome::InvalidRecords)
-        fmt::print("  every valid record was issued, but {} input records were rejected as invalid (exit 3): "
+    if (r.outcome == batch::Outcome::InvalidRecords && r.valid == 0)
+        fmt::print("  no valid record: all {} input {} rejected as invalid (exit 3): correct them and run again\n",
+                   r.rejected, r.rejected == 1 ? "record was" : "records were");
+    else if (r.outcome == batch::Outcome::InvalidRecords)
+        fmt::print("  every valid record was issued, but {} input {} rejected as invalid (exit 3): "
                    "correct them and run again\n",
-                   r.rejected);
+                   r.rejected, r.rejected == 1 ? "record was" : "records were");
     else if (r.outcome == batch::Outcome::Incomplete)
-        fmt::print("  {} valid records were not issued (exit 9): run the same command again to retry them\n",
-                   r.failed + r.not_done);
+        fmt::print("  {} not issued (exit 9): run the same command again to retry them\n",
+                   valid_were(r.failed + r.not_done));
+    else if (r.outcome == batch::Outcome::Interrupted)
+        fmt::print("  interrupted: {} not issued (exit 130): run the same command again to resume (verified "
+                   "records are skipped)\n",
+                   valid_were(r.not_done));
     fmt::print("  valid records {}, rejected {}; issued now {}, already issued {}, failed {}, not done {}\n", r.valid,
                r.rejected, r.issued, r.skipped, r.failed, r.not_done);
     fmt::print("  cards spoiled in this run {}, superseded {}; {:.1f} s\n", r.spoiled, r.superseded,
@@ -329,32 +340,60 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
     auto* sub = app.add_subcommand(
         "issue", "Issue a batch of cards: write, lock and verify every valid holder record on cards in one or more "
                  "readers, with a crash-safe journal (run the same command again to resume)");
-    sub->add_option("--input", opts.inputs, "Holder records (JSON Lines, JSON or CSV); may be repeated")->required();
+    sub->add_option("--input", opts.inputs, "Holder records (JSON Lines, JSON or CSV); may be repeated")
+        ->type_name("FILE")
+        ->required();
     sub->add_option("--reader", opts.readers,
                     "A reader: PC/SC name, substring or index, or sim:DIR/ (a new emulated card file per holder; "
                     "sim:DIR/?link=PROFILE also projects each card's time on a link model); "
                     "repeat for parallel readers (one worker each)")
+        ->type_name("NAME")
         ->required();
     sub->add_option("--keys", opts.keys, "Issuer keys folder (scp03-master.txt, document-signer.pem/.key)")
+        ->type_name("DIR")
         ->required();
     sub->add_option("--csca", opts.csca, "CSCA certificate that verification checks the Document Signer against")
+        ->type_name("FILE")
         ->required();
-    sub->add_option("--journal", opts.journal, "The batch journal (SQLite); created when missing")->required();
-    sub->add_option("--reports", opts.reports, "Folder for the HTML QA report of every card (default: JOURNAL.reports)");
+    sub->add_option("--journal", opts.journal, "The batch journal (SQLite); created when missing, in an existing folder")
+        ->type_name("FILE")
+        ->required();
+    sub->add_option("--reports", opts.reports, "Folder for the HTML QA report of every card")
+        ->type_name("DIR")
+        ->default_str("JOURNAL.reports");
     sub->add_option("--document-code", opts.document_code,
                     "Document code of records without a document_code field (1-2 letters, the first A, C or I)")
+        ->type_name("CODE")
         ->capture_default_str()
         ->check(document_code_validator());
     sub->add_flag("--reissue", opts.reissue,
                   "Issue new cards for records already verified; their old cards become superseded");
     sub->add_flag("--strict", opts.strict, "Refuse the whole batch (exit 3) when any record is invalid");
-    sub->add_option("--max-attempts", opts.max_attempts, "Cards tried per record in one run before giving up")
-        ->check(CLI::Range(1, 100));
+    sub->add_option("--max-attempts", opts.max_attempts, "Cards tried per record in one run before giving up (1-100)")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100).description(""));
     add_common_flags(*sub, globals);
-    sub->footer("Exit status: 0 every record valid and issued; 3 every valid record issued but some input records "
-                "were rejected as invalid, or --strict refused a batch with invalid records, or unusable input "
-                "(record file, keys, CSCA); 9 some valid records were not issued (failed on --max-attempts cards); "
-                "4 every reader failed; 8 journal in use or not a docketcard journal; 130 interrupted (Ctrl-C).");
+    sub->get_option("--json")->description(
+        "Stream events on stdout, one JSON object per line (batch_started ... verified, spoiled, failed), the last "
+        "one batch_done with the summary");
+    sub->footer(help_footer(
+        {"# Issue every holder of a file on two readers (the same command again resumes after Ctrl-C or a crash):",
+         "docketcard issue --input holders.jsonl --reader 0 --reader 1 --keys /etc/docketcard/keys \\",
+         "    --csca /etc/docketcard/csca.pem --journal /var/lib/docketcard/batch.db",
+         "# On the emulator, a new card file per holder in /tmp/cards/, events as JSON lines:",
+         "docketcard issue --input holders.jsonl --reader sim:/tmp/cards/ --keys keys --csca keys/csca.pem \\",
+         "    --journal /tmp/batch.db --json"},
+        {{exit_code::ok, "every record valid and issued"},
+         {exit_code::usage},
+         {exit_code::invalid_input, "some input records were rejected as invalid (the valid ones were issued), "
+                                    "--strict refused the batch, or unusable input (record file, keys, CSCA, journal "
+                                    "folder)"},
+         {exit_code::communication, "a reader failed and stopped the batch"},
+         {exit_code::journal, "the journal is in use by another batch or is not a docketcard journal"},
+         {exit_code::batch_incomplete, "some valid records were not issued (failed on --max-attempts cards): run "
+                                       "the same command again"},
+         {exit_code::interrupted, "Ctrl-C stopped the batch, run the same command again to resume"}}));
     sub->callback([&globals, &run] { run = [&globals] { return run_issue(opts, globals); }; });
 }
 

@@ -37,10 +37,18 @@ void register_journal(CLI::App& app, GlobalOptions& globals, Action& run) {
     auto* sub = app.add_subcommand("journal", "Show a batch journal for audit: every card attempt, records without "
                                               "attempts, and counts by state (read-only; safe while a batch runs)");
     sub->add_option("--journal", opts.path, "The journal database (SQLite) written by `docketcard issue`")
+        ->type_name("FILE")
         ->required();
-    add_common_flags(*sub, globals);
+    add_common_flags(*sub, globals, /*apdus=*/false);
     auto* csv = sub->add_flag("--csv", opts.csv, "Print RFC 4180 CSV (header row, one row per attempt or record)");
     if (auto* json = sub->get_option_no_throw("--json")) csv->excludes(json);
+    sub->footer(help_footer({"# Show a batch journal, then export it as CSV:",
+                             "docketcard journal --journal /var/lib/docketcard/batch.db",
+                             "docketcard journal --journal /var/lib/docketcard/batch.db --csv > batch.csv"},
+                            {{exit_code::ok},
+                             {exit_code::usage, "also --json with --csv"},
+                             {exit_code::invalid_input, "no such file"},
+                             {exit_code::journal, "not a docketcard journal, or one of a newer schema"}}));
     sub->callback([&globals, &run] { run = [&globals] { return run_journal(opts, globals); }; });
 }
 

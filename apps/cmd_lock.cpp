@@ -66,12 +66,19 @@ void register_lock(CLI::App& app, GlobalOptions& globals, Action& run) {
     add_reader_option(*sub, options->reader);
     add_wait_option(*sub, options->wait);
     sub->add_option("--keys", options->keys_dir, "Keys folder with scp03-master.txt")
-        ->required()
-        ->check(CLI::ExistingDirectory);
+        ->type_name("DIR")
+        ->required();   // a missing folder is exit 3, named by IssuerKeys::load
     sub->add_flag("--yes", options->yes, "Lock without asking (required when stdin is not a terminal)");
     add_common_flags(*sub, globals);
-    sub->footer("Exit status: 0 locked; 2 no terminal to confirm and no --yes; 4 reader or card removed; 5 card "
-                "refused; 7 card not completely personalized, already locked or blocked; 130 not confirmed.");
+    sub->footer(help_footer({"# Lock the personalized card in reader 0 without asking (irreversible):",
+                             "docketcard lock --reader 0 --keys /etc/docketcard/keys --yes"},
+                            {{exit_code::ok, "locked"},
+                             {exit_code::usage, "also no terminal to confirm on and no --yes"},
+                             {exit_code::invalid_input, "unusable keys folder"},
+                             {exit_code::communication},
+                             {exit_code::card_refused},
+                             {exit_code::wrong_card_state, "card not completely personalized, already locked or blocked"},
+                             {exit_code::interrupted, "the operator answered no"}}));
     sub->callback([options, &globals, &run] { run = [options, &globals] { return run_lock(*options, globals); }; });
 }
 

@@ -205,21 +205,30 @@ void register_read(CLI::App& app, GlobalOptions& globals, Action& run) {
                 "holder's data, docket and release documents");
     add_reader_option(*sub, o->reader);
     add_wait_option(*sub, o->wait);
-    sub->add_option("--csca", o->csca, "CSCA certificate (PEM or DER), the trust anchor")->required();
-    sub->add_option("--record", o->record_file, "Holder record file: the BAC key (the card's data is shown, not compared)");
+    sub->add_option("--csca", o->csca, "CSCA certificate (PEM or DER), the trust anchor")
+        ->type_name("FILE")
+        ->required();
+    sub->add_option("--record", o->record_file, "Holder record file: the BAC key (the card's data is shown, not compared)")->type_name("FILE");
     sub->add_option("--document-number", o->document_number,
-                    "Document number: picks the record in a file of several, or (without --record) the BAC key");
-    sub->add_option("--date-of-birth", o->date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD");
-    sub->add_option("--date-of-expiry", o->date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD");
-    sub->add_option("--out", o->out_dir, "Also write the photo to this folder as DOCUMENT_NUMBER.jpg (or .jp2)");
+                    "Document number: picks the record in a file of several, or (without --record) the BAC key")
+        ->type_name("NUMBER");
+    sub->add_option("--date-of-birth", o->date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD")->type_name("DATE");
+    sub->add_option("--date-of-expiry", o->date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD")->type_name("DATE");
+    sub->add_option("--out", o->out_dir, "Also write the photo to this folder as DOCUMENT_NUMBER.jpg (or .jp2)")->type_name("DIR");
     add_common_flags(*sub, globals);
-    sub->footer(exit_codes_footer({{0, "the card is authentic (passive and active authentication passed)"},
-                                   {2},
-                                   {3, "unusable record, CSCA file or --out folder"},
-                                   {4},
-                                   {5, "BAC refused (wrong MRZ data)"},
-                                   {6, "the card is shown but failed authentication: do not rely on it"},
-                                   {7, "not a Secure Docket Card, nor an ICAO eMRTD (no eMRTD application)"}}));
+    sub->footer(help_footer(
+        {"# Read a card as an inspection system would and show the papers it stands in for:",
+         "docketcard read --reader 0 --csca /etc/docketcard/csca.pem --document-number DC2600001 \\",
+         "    --date-of-birth 1986-03-14 --date-of-expiry 2029-01-01",
+         "# The same as one JSON document for an agency system, with the photo written to a folder:",
+         "docketcard read --reader 0 --csca /etc/docketcard/csca.pem --record holder.json --json \\",
+         "    --out /tmp/photos"},
+        {{exit_code::ok, "the card is authentic (passive and active authentication passed)"},
+         {exit_code::usage},
+         {exit_code::invalid_input, "unusable record, CSCA file or --out folder"},
+         {exit_code::communication},
+         {exit_code::card_refused, "BAC refused (wrong MRZ data) or not an eMRTD"},
+         {exit_code::verification_failed, "the card is shown but failed authentication: do not rely on it"}}));
     sub->callback([o, &globals, &run] { run = [o, &globals] { return run_read(*o, globals); }; });
 }
 

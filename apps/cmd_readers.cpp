@@ -36,7 +36,9 @@ nlohmann::json reader_json(std::size_t index, const transport::ReaderState& r) {
 std::string reader_line(std::size_t index, const transport::ReaderState& r) {
     std::string line = fmt::format("{}: {}  ", index, r.name);
     if (!r.identity.empty()) line += fmt::format("[serial:{}]  ", r.identity);
-    if (!r.card_present) return line + "no card";
+    if (!r.card_present)
+        return line + (r.name.rfind("sim:", 0) == 0 ? "no card (the card file does not exist; write makes a blank card there)"
+                                                    : "no card");
     line += "card present";
     if (r.in_use) line += " (in use by another program)";
     if (!r.atr.empty()) line += "  ATR " + to_hex(r.atr);
@@ -130,7 +132,14 @@ void register_readers(CLI::App& app, GlobalOptions& g, Action& run) {
     sub->add_flag("--names", opts->names,
                   "Print only the PC/SC reader names, one per line (for scripts and shell completion)");
     sub->add_option("--reader", opts->reader,
-                    "Show only this reader (PC/SC name, unique part of a name, index, or sim:PATH)");
+                    "Show only this reader (PC/SC name, unique part of a name, index, serial:VALUE or sim:PATH)")
+        ->type_name("NAME");
+    sub->footer(help_footer({"# List the readers, then watch card insertions and removals until Ctrl-C:",
+                             "docketcard readers", "docketcard readers --watch"},
+                            {{exit_code::ok, "also when --watch is stopped with Ctrl-C"},
+                             {exit_code::usage},
+                             {exit_code::communication, "the PC/SC service is not running (the message says how to "
+                                                        "start it)"}}));
     sub->callback([&g, &run, opts] {
         run = [&g, opts]() -> int {
             if (opts->watch) {

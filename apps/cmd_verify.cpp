@@ -164,19 +164,34 @@ void register_verify(CLI::App& app, GlobalOptions& globals, Action& run) {
                   "Authentication, locked state and (with --record) every field against the holder record");
     add_reader_option(*sub, o->reader);
     add_wait_option(*sub, o->wait);
-    sub->add_option("--csca", o->csca, "CSCA certificate (PEM or DER), the trust anchor")->required();
-    sub->add_option("--record", o->record_file, "Holder record file (.json, .jsonl or .csv): BAC key and expected data");
+    sub->add_option("--csca", o->csca, "CSCA certificate (PEM or DER), the trust anchor")
+        ->type_name("FILE")
+        ->required();
+    sub->add_option("--record", o->record_file, "Holder record file (.json, .jsonl or .csv): BAC key and expected data")->type_name("FILE");
     sub->add_option("--document-number", o->document_number,
-                    "Document number: picks the record in a file of several, or (without --record) the BAC key");
-    sub->add_option("--date-of-birth", o->date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD");
-    sub->add_option("--date-of-expiry", o->date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD");
-    sub->add_option("--report", o->report, "Also write a self-contained HTML report to this file");
+                    "Document number: picks the record in a file of several, or (without --record) the BAC key")
+        ->type_name("NUMBER");
+    sub->add_option("--date-of-birth", o->date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD")->type_name("DATE");
+    sub->add_option("--date-of-expiry", o->date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD")->type_name("DATE");
+    sub->add_option("--report", o->report, "Also write a self-contained HTML report to this file")->type_name("FILE");
     sub->add_flag("--require-docket-card", o->require_docket_card,
                   "Fail, rather than report N/A, the lock state of a card that is not a docket applet and the "
                   "Active Authentication of a chip whose EF.SOD lists no DG15");
     add_common_flags(*sub, globals);
-    sub->footer("Exit status: 0 when every check passed (or is N/A: does not apply to this card); 6 when any check failed; 5 when BAC fails (wrong MRZ "
-                "data); 4 reader or communication failure; 3 unusable record or CSCA file.");
+    sub->footer(help_footer(
+        {"# Check a card against its holder record and keep an HTML report for QA:",
+         "docketcard verify --reader 0 --csca /etc/docketcard/csca.pem --record holder.json \\",
+         "    --report /tmp/a.html",
+         "# Without a record, BAC from the MRZ data:",
+         "docketcard verify --reader 0 --csca /etc/docketcard/csca.pem --document-number DC2600001 \\",
+         "    --date-of-birth 1986-03-14 --date-of-expiry 2029-01-01"},
+        {{exit_code::ok, "every check passed (or is N/A: does not apply to this card)"},
+         {exit_code::usage},
+         {exit_code::invalid_input, "unusable record or CSCA file"},
+         {exit_code::communication},
+         {exit_code::card_refused, "BAC failed (wrong MRZ data)"},
+         {exit_code::verification_failed, "a check failed"},
+         {exit_code::wrong_card_state, "the card has no BAC secret (blank)"}}));
     sub->callback([o, &globals, &run] { run = [o, &globals] { return run_verify(*o, globals); }; });
 }
 

@@ -30,7 +30,7 @@ struct WriteOptions {
     std::string record_file;
     std::string keys_dir;
     std::string document_number;
-    std::string document_code;   ///< default of records without document_code; empty: "ID"
+    std::string document_code = "ID";   ///< of records without a document_code field
 };
 
 std::string problems_of(const record::Rejected& r) {
@@ -131,7 +131,8 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
                     {"serial", result.serial_hex},
                     {"document_number", result.document_number},
                     {"state", perso::to_string(result.state)},
-                    {"resumed", result.resumed},
+                    // A card found already complete was checked, not resumed: nothing was written.
+                    {"resumed", result.resumed && !result.already_complete},
                     {"already_complete", result.already_complete},
                     {"apdus", result.apdus},
                     {"bytes_sent", result.bytes_sent},
@@ -162,23 +163,37 @@ void register_write(CLI::App& app, GlobalOptions& globals, Action& run) {
         "write", "Personalize a card for one holder (or finish a card left incomplete for the same holder)");
     add_reader_option(*sub, options->reader);
     add_wait_option(*sub, options->wait);
+    // A missing record file or keys folder is invalid input (exit 3), named by the loaders.
     sub->add_option("--record", options->record_file, "Holder record file (.json, .jsonl or .csv)")
-        ->required()
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE")
+        ->required();
     sub->add_option("--keys", options->keys_dir,
                     "Keys folder: scp03-master.txt, document-signer.pem, document-signer.key")
-        ->required()
-        ->check(CLI::ExistingDirectory);
+        ->type_name("DIR")
+        ->required();
     sub->add_option("--document-number", options->document_number,
-                    "The holder to write when the record file holds several");
+                    "The holder to write when the record file holds several")
+        ->type_name("NUMBER");
     sub->add_option("--document-code", options->document_code,
-                    "Document code (Doc 9303 Part 5) for records without document_code: 1-2 letters A-Z, the "
-                    "first A, C or I (default ID)")
+                    "Document code (Doc 9303 Part 5) of records without a document_code field (1-2 letters, the "
+                    "first A, C or I)")
+        ->type_name("CODE")
+        ->capture_default_str()
         ->check(document_code_validator());
     add_common_flags(*sub, globals);
-    sub->footer("Exit status: 0 written (or already complete); 3 invalid record or keys; 4 reader or card removed "
-                "(run the same command again to finish the card); 5 card refused; 6 read-back mismatch; 7 card "
-                "locked, blocked or holding another holder's data.");
+    sub->footer(help_footer(
+        {"# Personalize the card in reader 0 (the same command again finishes a card left incomplete):",
+         "docketcard write --reader 0 --record holder.json --keys /etc/docketcard/keys",
+         "# One holder of a file of several, on an emulated card kept in a file:",
+         "docketcard write --reader sim:/tmp/a.card --record holders.jsonl --document-number DC2600001 \\",
+         "    --keys /etc/docketcard/keys"},
+        {{exit_code::ok, "written, or already complete"},
+         {exit_code::usage},
+         {exit_code::invalid_input, "invalid record or keys"},
+         {exit_code::communication, "also the card removed: run the same command again to finish the card"},
+         {exit_code::card_refused, "wrong keys, or the card refused a command"},
+         {exit_code::verification_failed, "the card's copy of a file does not match what was written"},
+         {exit_code::wrong_card_state, "card locked, blocked or holding another holder's data"}}));
     sub->callback([options, &globals, &run] { run = [options, &globals] { return run_write(*options, globals); }; });
 }
 

@@ -3,6 +3,8 @@
 // This file owns the process: it builds the CLI, runs the chosen subcommand, and turns every
 // error into a message on stderr (and a JSON error document with --json) and one exit code.
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -69,10 +71,17 @@ std::string exit_codes_footer(const std::vector<ExitNote>& codes) {
     return out;
 }
 
-void add_common_flags(CLI::App& sub, GlobalOptions& globals) {
+std::string help_footer(const std::vector<std::string>& examples, const std::vector<ExitNote>& codes) {
+    std::string out = "Examples:";
+    for (const auto& e : examples) out += "\n  " + e;
+    return out + "\n\n" + exit_codes_footer(codes);
+}
+
+void add_common_flags(CLI::App& sub, GlobalOptions& globals, bool apdus) {
     sub.add_flag("--json", globals.json, "Print one machine-readable JSON result on stdout");
-    sub.add_flag("-v,--verbose", globals.verbosity,
-                 "Trace APDUs on stderr with secrets redacted (-vv: also plain data of public files)");
+    if (apdus)
+        sub.add_flag("-v,--verbose", globals.verbosity,
+                     "Trace APDUs on stderr with secrets redacted (-vv: also plain data of public files)");
 }
 
 void print_json(const nlohmann::json& doc) {
@@ -105,7 +114,7 @@ CLI::Validator document_code_validator() {
             return "'" + v + "' is not a document code; accepted: 1-2 upper-case letters A-Z, the first A, C or I "
                    "(e.g. ID, IA, AC)";
         },
-        "CODE");
+        "");   // the option's type name says CODE; the help says what is accepted
 }
 
 CLI::Option* add_reader_option(CLI::App& sub, std::string& reader) {
@@ -118,12 +127,12 @@ CLI::Option* add_reader_option(CLI::App& sub, std::string& reader) {
 
 CLI::Option* add_wait_option(CLI::App& sub, std::optional<int>& wait_seconds) {
     return sub.add_option("--wait", wait_seconds,
-                          "Wait up to SECONDS (30 when no number is given) for a card in the reader; without "
-                          "--wait an empty reader is exit 4 at once")
+                          "Wait up to SECONDS (1-86400; 30 when no number is given) for a card in the reader; "
+                          "without --wait an empty reader is exit 4 at once")
         ->expected(0, 1)
         ->default_str("30")
         ->type_name("[SECONDS]")
-        ->check(CLI::Range(1, 86400));
+        ->check(CLI::Range(1, 86400).description(""));
 }
 
 CardConnection connect_card(const std::string& reader_name, transport::ConnectOptions connect,
@@ -162,16 +171,140 @@ CardConnection connect_card(const std::string& reader_name, transport::ConnectOp
     return c;
 }
 
+std::string path_error(const std::filesystem::path& path, const std::error_code& ec) {
+    std::error_code ignored;
+    if (ec == std::errc::not_a_directory || ec == std::errc::file_exists) {
+        for (std::filesystem::path p = path; !p.empty(); p = p.parent_path()) {
+            if (std::filesystem::exists(p, ignored) && !std::filesystem::is_directory(p, ignored))
+                return fmt::format("{} is a file, not a folder", p.string());
+            if (p == p.parent_path()) break;
+        }
+    }
+    std::string why = ec ? ec.message() : "unknown reason";
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    return why;
+}
+
+void create_output_folder(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!ec && !std::filesystem::is_directory(dir, ec)) ec = std::make_error_code(std::errc::not_a_directory);
+    if (ec)
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("cannot create the output folder {}: {}", dir.string(), path_error(dir, ec)));
+}
+
 namespace {
 
 int report_error(const GlobalOptions& globals, ErrorKind kind, const std::string& message) {
     const int code = exit_code_for(kind);
     fmt::print(stderr, "docketcard: error: {}\n", message);
     if (globals.json) {
-        print_json({{"ok", false},
-                    {"error", {{"kind", to_string(kind)}, {"message", message}, {"exit_code", code}}}});
+        // One line: in a stream (readers --watch, issue) every JSON document is one line, and the
+        // error may end one.
+        const nlohmann::json doc{{"ok", false},
+                                 {"error", {{"kind", to_string(kind)}, {"message", message}, {"exit_code", code}}}};
+        std::cout << doc.dump() << std::endl;
     }
     return code;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// The name of `names` nearest to `typed` (at most 2 edits, or `typed` a prefix of it), or "".
+std::string nearest(const std::string& typed, const std::vector<std::string>& names) {
+    std::string best;
+    std::size_t best_d = 3;
+    for (const auto& n : names) {
+        std::size_t d = edit_distance(typed, n);
+        if (d >= best_d && n.rfind(typed, 0) == 0 && typed.size() >= 3) d = 1;
+        if (d < best_d) {
+            best_d = d;
+            best = n;
+        }
+    }
+    return best;
+}
+
+CLI::App* find_command(CLI::App& app, const std::string& name) {
+    for (CLI::App* sub : app.get_subcommands({}))
+        if (sub->check_name(name)) return sub;
+    return nullptr;
+}
+
+// The command the command line chose (its first word that names one), or the app itself.
+CLI::App* chosen_command(CLI::App& app, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--config") {
+            ++i;
+            continue;
+        }
+        if (a.empty() || a[0] == '-') continue;
+        CLI::App* sub = find_command(app, a);
+        return sub != nullptr ? sub : &app;
+    }
+    return &app;
+}
+
+// A mistyped option or command: CLI11 reports what it checks first (often a required option the
+// typo stood for); the typo and the name meant are what helps. Empty when there is no such word.
+std::string mistyped(CLI::App& app, int argc, char** argv) {
+    CLI::App* cmd = chosen_command(app, argc, argv);
+    if (cmd == &app) {
+        // No known command: the first word that is not an option's value may be a typo of one.
+        for (int i = 1; i < argc; ++i) {
+            const std::string a = argv[i];
+            if (a == "--config") {
+                ++i;
+                continue;
+            }
+            if (a.empty() || a[0] == '-') continue;
+            std::vector<std::string> names;
+            for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+            const std::string near = nearest(a, names);
+            return near.empty() ? fmt::format("unknown command '{}'", a)
+                                : fmt::format("unknown command '{}'; did you mean '{}'?", a, near);
+        }
+    }
+    std::vector<std::string> longs;
+    for (const CLI::App* a : {static_cast<const CLI::App*>(cmd), static_cast<const CLI::App*>(&app)})
+        for (const CLI::Option* o : a->get_options())
+            for (const auto& n : o->get_lnames()) longs.push_back("--" + n);
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") break;
+        if (a.rfind("--", 0) != 0) continue;
+        a = a.substr(0, a.find('='));
+        if (std::find(longs.begin(), longs.end(), a) != longs.end()) continue;
+        const std::string near = nearest(a, longs);
+        return near.empty() ? fmt::format("unknown option {}", a)
+                            : fmt::format("unknown option {}; did you mean {}?", a, near);
+    }
+    return {};
+}
+
+// Every command-line error: "docketcard: error: ..." and where the options are listed.
+int report_parse_error(CLI::App& app, int argc, char** argv, const CLI::ParseError& e) {
+    std::string message = mistyped(app, argc, argv);
+    if (message.empty()) message = locate_config_error(e.what());
+    CLI::App* cmd = chosen_command(app, argc, argv);
+    fmt::print(stderr, "docketcard: error: {}\nRun 'docketcard{} --help' for the options.\n", message,
+               cmd == &app ? "" : " " + cmd->get_name());
+    return exit_code::usage;
 }
 
 }  // namespace
@@ -191,12 +324,6 @@ int run(int argc, char** argv) {
                                   {exit_code::batch_incomplete},
                                   {exit_code::internal},
                                   {exit_code::interrupted}}));
-    app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
-        std::string sub = failed != nullptr && failed->get_parent() != nullptr ? " " + failed->get_name() : "";
-        return fmt::format("docketcard: error: {}\nRun 'docketcard{} --help' for the options.\n",
-                           locate_config_error(e.what()), sub);
-    });
-
     GlobalOptions globals;
     Action action;
     for (Registrar r : registrars()) r(app, globals, action);
@@ -211,8 +338,7 @@ int run(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        app.exit(e);
-        return exit_code::usage;
+        return report_parse_error(app, argc, argv, e);
     }
 
     try {

@@ -6,7 +6,8 @@
 # - NAME's one-line description is the first line of --help;
 # - the "Exit status: ..." / "Exit codes: ..." footer of --help becomes the EXIT STATUS section,
 #   one entry per code (a --help without that footer is an error: every page has EXIT STATUS);
-# - EXAMPLES.h2m (a help2man include file) adds EXAMPLES and SEE ALSO.
+# - the "Examples:" block of --help becomes EXAMPLES;
+# - EXAMPLES.h2m (a help2man include file) adds SEE ALSO (and EXAMPLES for a --help without them).
 # The page is gzip -9n'd (reproducible: no name or time stamp in the gzip header; help2man takes
 # the date from SOURCE_DATE_EPOCH, set by the build from the Debian changelog).
 set -euo pipefail
@@ -28,6 +29,17 @@ if [ -z "$exit_line" ]; then
   echo "gen-man.sh: '$name --help' has no 'Exit status:' line; every man page needs EXIT STATUS" >&2
   exit 1
 fi
+# The "Examples:" block of a subcommand's --help (apps/cli.hpp help_footer: up to the next blank
+# line) becomes the EXAMPLES section, so the examples are written once: a "# text" line is the
+# paragraph before the command lines that follow it. EXAMPLES.h2m may add prose to it.
+examples_roff=""
+if printf '%s\n' "$help" | grep -qx 'Examples:'; then
+  examples_roff="$(printf '%s\n' "$help" | awk '/^Examples:$/ { t = 1; next } t && /^$/ { exit } t { print }' |
+    sed -E 's/^  //; s/\\/\\e/g; s/-/\\-/g' |
+    awk '/^# / { if (nf) { print ".fi"; nf = 0 } if (n++) print ".PP"; print substr($0, 3); next }
+         { if (!nf) { print ".PP"; print ".nf"; nf = 1 } print }
+         END { if (nf) print ".fi" }')"
+fi
 summary="$(printf '%s\n' "$help" | head -n1)"
 summary="${summary#docketcard-sim: }"
 
@@ -37,7 +49,7 @@ base="$(basename "$prog")"
 mkdir -p "$work/bin"
 # CLI11 leaves a single space after an option that fills its 30-column name field; help2man
 # needs two to tell the option from its description, so such a description moves to the next line.
-printf '%s\n' "$help" | grep -vE '^Exit (status|codes)( \(.*\))?:' | grep -vxF -f <(printf '%s\n' "${table_rows:-@@no table@@}") | sed -E "s#^Usage: [^ ]*${base}#Usage: ${base}#" |
+printf '%s\n' "$help" | awk '/^Examples:$/ { t = 1; next } t && /^$/ { t = 0; next } !t' | grep -vE '^Exit (status|codes)( \(.*\))?:' | grep -vxF -f <(printf '%s\n' "${table_rows:-@@no table@@}") | sed -E "s#^Usage: [^ ]*${base}#Usage: ${base}#" |
   awk 'substr($0, 1, 3) == "  -" && substr($0, 30, 1) == " " && substr($0, 31, 1) != " " &&
        index(substr($0, 3, 27), "  ") == 0 { printf "%s\n%30s%s\n", substr($0, 1, 29), "", substr($0, 31); next }
        { print }' >"$work/help.txt"
@@ -75,6 +87,10 @@ ${BASH_REMATCH[2]}"
   echo ".PP"
   echo "The table of every exit code is in /usr/share/doc/docketcard/cli.md (docs/cli.md)."
   echo
+  if [ -n "$examples_roff" ]; then
+    echo "[EXAMPLES]"
+    printf '%s\n' "$examples_roff"
+  fi
   cat "$examples"
 } >"$work/include.h2m"
 

@@ -49,12 +49,14 @@ pcsc_env_wait_for card_present || pcsc_env_fail "the sim card did not appear in 
 out="$("$docketcard" readers --json)" || pcsc_env_fail "docketcard readers --json exited $?: $out"
 [ "$(reader_field "$out" 'r["card_present"]')" = true ] || pcsc_env_fail "expected a card, got: $out"
 atr="$(reader_field "$out" 'r["atr"]')"
-# The same ATR as an in-process card (sim:PATH reader; the card file itself is held by the sim).
+# The same ATR as an in-process blank card (a sim:DIR/ reader, which inserts a new blank card on
+# every connection; the card file itself is held by the sim, and a sim:PATH that does not exist is
+# no card).
 expected="$(python3 -c '
 import json, subprocess, sys
-doc = json.loads(subprocess.run([sys.argv[1], "readers", "--json", "--reader", "sim:" + sys.argv[2]],
+doc = json.loads(subprocess.run([sys.argv[1], "readers", "--json", "--reader", "sim:" + sys.argv[2] + "/"],
                                 capture_output=True, text=True, check=True).stdout)
-print(json.dumps(doc["readers"][0]["atr"]))' "$docketcard" "$PCSC_ENV_DIR/other.card")" ||
+print(json.dumps(doc["readers"][0]["atr"]))' "$docketcard" "$PCSC_ENV_DIR/other-cards")" ||
     pcsc_env_fail "cannot read the ATR of an in-process card"
 [ "$atr" = "$expected" ] || pcsc_env_fail "ATR $atr differs from the emulated card's $expected"
 echo "ok: card present in '$PCSC_ENV_READER0' with ATR $atr"

@@ -785,6 +785,16 @@ BatchResult Runner::run() {
     if (fs::exists(reports_) && !fs::is_directory(reports_))
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("the reports folder {} exists and is not a folder", reports_.string()));
+    {
+        const fs::path folder = o_.journal_path.has_parent_path() ? o_.journal_path.parent_path() : fs::path(".");
+        std::error_code ec;
+        if (!fs::is_directory(folder, ec))
+            throw Error(ErrorKind::InvalidInput,
+                        fmt::format("the folder {} of the journal {} {}; create it, or name a journal in an existing "
+                                    "folder",
+                                    folder.string(), o_.journal_path.string(),
+                                    fs::exists(folder, ec) ? "is not a folder" : "does not exist"));
+    }
     journal::BatchStart start;
     start.station = o_.station.empty() ? host_name() : o_.station;
     for (const auto& in : o_.inputs) start.input += (start.input.empty() ? "" : " ") + in.string();
@@ -804,7 +814,8 @@ BatchResult Runner::run() {
         e.kind = EventKind::BatchStarted;
         e.total = res_.valid;
         e.done = res_.skipped + res_.issued + res_.failed;
-        e.detail = fmt::format("{} readers, {} records to issue", slots_.size(), queue_.size());
+        e.detail = fmt::format("{} reader{}, {} record{} to issue", slots_.size(), slots_.size() == 1 ? "" : "s",
+                               queue_.size(), queue_.size() == 1 ? "" : "s");
         emit(e);
     }
 

@@ -162,8 +162,11 @@ public:
     ReaderState state() override {
         ReaderState s;
         s.name = spec_.text;
-        s.card_present = true;
-        if (spec_.kind == ReaderSpec::Kind::SimFile && std::filesystem::exists(spec_.sim_path)) {
+        // A card file that does not exist is no card (verify and read say so); write makes a
+        // blank card there. sim:DIR/ always has one: every connection inserts a new blank card.
+        s.card_present = spec_.kind != ReaderSpec::Kind::SimFile || std::filesystem::exists(spec_.sim_path);
+        if (!s.card_present) return s;
+        if (spec_.kind == ReaderSpec::Kind::SimFile) {
             try {
                 s.atr = applet::Card::open(spec_.sim_path)->atr();
             } catch (const Error& e) {
