@@ -227,9 +227,9 @@ void register_read(CLI::App& app, GlobalOptions& globals, Action& run) {
          {exit_code::usage},
          {exit_code::invalid_input, "unusable record, CSCA file or --out folder"},
          {exit_code::communication},
-         {exit_code::card_refused, "BAC refused (wrong MRZ data) or not an eMRTD"},
+         {exit_code::card_refused, "BAC refused (wrong MRZ data)"},
          {exit_code::verification_failed, "the card is shown but failed authentication: do not rely on it"},
-         {exit_code::wrong_card_state, "the card has no BAC secret (blank)"}}));
+         {exit_code::wrong_card_state, "the card has no BAC secret (blank), or no eMRTD application"}}));
     sub->callback([o, &globals, &run] { run = [o, &globals] { return run_read(*o, globals); }; });
 }
 

@@ -191,7 +191,7 @@ void register_verify(CLI::App& app, GlobalOptions& globals, Action& run) {
          {exit_code::communication},
          {exit_code::card_refused, "BAC failed (wrong MRZ data)"},
          {exit_code::verification_failed, "a check failed"},
-         {exit_code::wrong_card_state, "the card has no BAC secret (blank)"}}));
+         {exit_code::wrong_card_state, "the card has no BAC secret (blank), or no eMRTD application"}}));
     sub->callback([o, &globals, &run] { run = [o, &globals] { return run_verify(*o, globals); }; });
 }
 

@@ -67,9 +67,9 @@ for sub in $subs; do
 done
 
 # Codes that used to be missing, defaults that used to be hidden, descriptions that misled.
-"$DC" verify --help | grep -qE '^    7  wrong card \(state, or not a Secure Docket Card\): the card has no BAC secret \(blank\)$' ||
+"$DC" verify --help | grep -qE '^    7  wrong card \(state, or not a Secure Docket Card\): the card has no BAC secret \(blank\), or no eMRTD application$' ||
     fail "verify --help: exit code 7"
-"$DC" read --help | grep -qE '^    7  wrong card \(state, or not a Secure Docket Card\): the card has no BAC secret \(blank\)$' ||
+"$DC" read --help | grep -qE '^    7  wrong card \(state, or not a Secure Docket Card\): the card has no BAC secret \(blank\), or no eMRTD application$' ||
     fail "read --help: exit code 7"
 "$DC" issue --help | grep -qE '^  --max-attempts N=3 ' || fail "issue --help: --max-attempts default"
 "$DC" issue --help | grep -qE '^  --document-code CODE=ID ' || fail "issue --help: --document-code default"
