@@ -22,6 +22,7 @@
 #include "docketcard/transport/reader.hpp"
 #include "docketcard/transport/trace.hpp"
 #include "docketcard/util/error.hpp"
+#include "docketcard/verify/verify.hpp"
 
 namespace docketcard::app {
 
@@ -129,6 +130,28 @@ std::string path_error(const std::filesystem::path& path, const std::error_code&
 /// Creates the output folder `dir` (and its parents); Error(InvalidInput) "cannot create the
 /// output folder DIR: <reason>" when it cannot be made: the path is the user's, not a bug.
 void create_output_folder(const std::filesystem::path& dir);
+
+/// What `verify` and `read` need to read a card as an inspection system would: the reader, an
+/// optional wait, the CSCA, and the BAC key from a record (--record [--document-number]) or from
+/// the three MRZ fields.
+struct InspectionInputs {
+    std::string reader;
+    std::optional<int> wait;
+    std::string csca;
+    std::string record_file;
+    std::string document_number;
+    std::string date_of_birth;
+    std::string date_of_expiry;
+};
+
+/// Adds --reader, --wait, --csca (required), --record (described by `record_help`),
+/// --document-number, --date-of-birth and --date-of-expiry, bound to `in`.
+void add_inspection_options(CLI::App& sub, InspectionInputs& in, const std::string& record_help);
+
+/// Checks `in` before any card is touched (Error Usage for a missing or contradictory BAC key,
+/// InvalidInput for a bad record, MRZ field or missing CSCA file) and sets options.csca and either
+/// options.record or options.mrz_key.
+void apply_inspection_inputs(const InspectionInputs& in, verify::Options& options);
 
 /// Writes `text` next to `file`, fsyncs it and renames it into place: a reader never sees half a
 /// file. Error(InvalidInput) naming the file when it cannot.

@@ -25,13 +25,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 struct ReadOptions {
-    std::string reader;
-    std::optional<int> wait;
-    std::string csca;
-    std::string record_file;
-    std::string document_number;
-    std::string date_of_birth;
-    std::string date_of_expiry;
+    InspectionInputs in;
     std::string out_dir;
 };
 
@@ -147,29 +141,17 @@ void print_text(const verify::Result& r, bool is_authentic, const std::string& p
 
 int run_read(const ReadOptions& o, const GlobalOptions& g) {
     verify::Options options;
-    options.csca = o.csca;
     options.require_locked = false;   // an inspection system reads; the lock state is the issuer's check
-    if (!o.record_file.empty()) {
-        if (!o.date_of_birth.empty() || !o.date_of_expiry.empty())
-            throw Error(ErrorKind::Usage, "--date-of-birth and --date-of-expiry come from the record; drop them or --record");
-        // Only the BAC key is taken from the record (its dates may have unknown parts, which the
-        // record's MRZ writes as <): `read` shows what the card holds; comparing it with the
-        // record is `verify --record`, so the record checks are dropped below.
-        options.record = choose_record(o.record_file, o.document_number);
-    } else {
-        if (o.document_number.empty() || o.date_of_birth.empty() || o.date_of_expiry.empty())
-            throw Error(ErrorKind::Usage,
-                        "give --record FILE, or all of --document-number, --date-of-birth and --date-of-expiry");
-        options.mrz_key = verify::MrzKey{o.document_number, o.date_of_birth, o.date_of_expiry};
-        verify::mrz_information(*options.mrz_key);  // refuse bad fields before touching the card
-    }
-    if (!fs::exists(o.csca)) throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", o.csca));
+    // With --record only the BAC key is taken from the record (its dates may have unknown parts,
+    // which the record's MRZ writes as <): `read` shows what the card holds; comparing it with the
+    // record is `verify --record`, so the record checks are dropped below.
+    apply_inspection_inputs(o.in, options);
     if (!o.out_dir.empty() && !fs::is_directory(o.out_dir))
         throw Error(ErrorKind::InvalidInput, fmt::format("--out {}: not a folder; expected an existing folder", o.out_dir));
 
     transport::ConnectOptions connect;
     connect.create_missing = false;
-    CardConnection card = connect_card(o.reader, connect, g, o.wait);
+    CardConnection card = connect_card(o.in.reader, connect, g, o.in.wait);
     if (card.plain_trace) options.plain_trace = card.plain_trace;
     verify::Result result = verify::verify_card(*card.channel, options);
     if (options.record) {
@@ -203,17 +185,7 @@ void register_read(CLI::App& app, GlobalOptions& globals, Action& run) {
     CLI::App* sub = app.add_subcommand(
         "read", "Read a card as an inspection system would (BAC, passive and active authentication) and show the "
                 "holder's data, docket and release documents");
-    add_reader_option(*sub, o->reader);
-    add_wait_option(*sub, o->wait);
-    sub->add_option("--csca", o->csca, "CSCA certificate (PEM or DER), the trust anchor")
-        ->type_name("FILE")
-        ->required();
-    sub->add_option("--record", o->record_file, "Holder record file: the BAC key (the card's data is shown, not compared)")->type_name("FILE");
-    sub->add_option("--document-number", o->document_number,
-                    "Document number: picks the record in a file of several, or (without --record) the BAC key")
-        ->type_name("NUMBER");
-    sub->add_option("--date-of-birth", o->date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD")->type_name("DATE");
-    sub->add_option("--date-of-expiry", o->date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD")->type_name("DATE");
+    add_inspection_options(*sub, o->in, "Holder record file: the BAC key (the card's data is shown, not compared)");
     sub->add_option("--out", o->out_dir, "Also write the photo to this folder as DOCUMENT_NUMBER.jpg (or .jp2)")->type_name("DIR");
     add_common_flags(*sub, globals);
     sub->footer(help_footer(

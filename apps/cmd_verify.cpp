@@ -50,6 +50,36 @@ record::HolderRecord choose_record(const std::string& record_file, const std::st
     return *matches.front();
 }
 
+void add_inspection_options(CLI::App& sub, InspectionInputs& in, const std::string& record_help) {
+    add_reader_option(sub, in.reader);
+    add_wait_option(sub, in.wait);
+    sub.add_option("--csca", in.csca, "CSCA certificate (PEM or DER), the trust anchor")->type_name("FILE")->required();
+    sub.add_option("--record", in.record_file, record_help)->type_name("FILE");
+    sub.add_option("--document-number", in.document_number,
+                   "Document number: picks the record in a file of several, or (without --record) the BAC key")
+        ->type_name("NUMBER");
+    sub.add_option("--date-of-birth", in.date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD")
+        ->type_name("DATE");
+    sub.add_option("--date-of-expiry", in.date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD")
+        ->type_name("DATE");
+}
+
+void apply_inspection_inputs(const InspectionInputs& in, verify::Options& options) {
+    options.csca = in.csca;
+    if (!in.record_file.empty()) {
+        if (!in.date_of_birth.empty() || !in.date_of_expiry.empty())
+            throw Error(ErrorKind::Usage, "--date-of-birth and --date-of-expiry come from the record; drop them or --record");
+        options.record = choose_record(in.record_file, in.document_number);
+    } else {
+        if (in.document_number.empty() || in.date_of_birth.empty() || in.date_of_expiry.empty())
+            throw Error(ErrorKind::Usage,
+                        "give --record FILE, or all of --document-number, --date-of-birth and --date-of-expiry");
+        options.mrz_key = verify::MrzKey{in.document_number, in.date_of_birth, in.date_of_expiry};
+        verify::mrz_information(*options.mrz_key);  // refuse bad fields before touching the card
+    }
+    if (!fs::exists(in.csca)) throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", in.csca));
+}
+
 // Written next to its final name, flushed, then renamed: a reader never sees half a report.
 void write_atomically(const fs::path& file, std::string_view text) {
     const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
@@ -76,37 +106,19 @@ namespace {
 
 
 struct VerifyOptions {
-    std::string reader;
-    std::optional<int> wait;   ///< --wait SECONDS
-    std::string csca;
-    std::string record_file;
-    std::string document_number;
-    std::string date_of_birth;
-    std::string date_of_expiry;
+    InspectionInputs in;
     std::string report;
     bool require_docket_card = false;
 };
 
 int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
     verify::Options options;
-    options.csca = o.csca;
     options.require_docket_card = o.require_docket_card;
-    if (!o.record_file.empty()) {
-        if (!o.date_of_birth.empty() || !o.date_of_expiry.empty())
-            throw Error(ErrorKind::Usage, "--date-of-birth and --date-of-expiry come from the record; drop them or --record");
-        options.record = choose_record(o.record_file, o.document_number);
-    } else {
-        if (o.document_number.empty() || o.date_of_birth.empty() || o.date_of_expiry.empty())
-            throw Error(ErrorKind::Usage,
-                        "give --record FILE, or all of --document-number, --date-of-birth and --date-of-expiry");
-        options.mrz_key = verify::MrzKey{o.document_number, o.date_of_birth, o.date_of_expiry};
-        verify::mrz_information(*options.mrz_key);  // refuse bad fields before touching the card
-    }
-    if (!fs::exists(o.csca)) throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", o.csca));
+    apply_inspection_inputs(o.in, options);
 
     transport::ConnectOptions connect;
     connect.create_missing = false;   // a read-only check never makes a blank card
-    CardConnection card = connect_card(o.reader, connect, g, o.wait);
+    CardConnection card = connect_card(o.in.reader, connect, g, o.in.wait);
     std::unique_ptr<transport::CardChannel>& channel = card.channel;
     if (card.plain_trace) options.plain_trace = card.plain_trace;
 
@@ -162,17 +174,7 @@ void register_verify(CLI::App& app, GlobalOptions& globals, Action& run) {
     CLI::App* sub = app.add_subcommand(
         "verify", "Verify a personalized card: BAC, EF.SOD signature and CSCA chain, data group hashes, Active "
                   "Authentication, locked state and (with --record) every field against the holder record");
-    add_reader_option(*sub, o->reader);
-    add_wait_option(*sub, o->wait);
-    sub->add_option("--csca", o->csca, "CSCA certificate (PEM or DER), the trust anchor")
-        ->type_name("FILE")
-        ->required();
-    sub->add_option("--record", o->record_file, "Holder record file (.json, .jsonl or .csv): BAC key and expected data")->type_name("FILE");
-    sub->add_option("--document-number", o->document_number,
-                    "Document number: picks the record in a file of several, or (without --record) the BAC key")
-        ->type_name("NUMBER");
-    sub->add_option("--date-of-birth", o->date_of_birth, "Without --record: date of birth, YYMMDD or YYYY-MM-DD")->type_name("DATE");
-    sub->add_option("--date-of-expiry", o->date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD")->type_name("DATE");
+    add_inspection_options(*sub, o->in, "Holder record file (.json, .jsonl or .csv): BAC key and expected data");
     sub->add_option("--report", o->report, "Also write a self-contained HTML report to this file")->type_name("FILE");
     sub->add_flag("--require-docket-card", o->require_docket_card,
                   "Fail, rather than report N/A, the lock state of a card that is not a docket applet and the "
