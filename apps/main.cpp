@@ -245,40 +245,38 @@ CLI::App* find_command(CLI::App& app, const std::string& name) {
     return nullptr;
 }
 
-// The command the command line chose (its first word that names one), or the app itself.
-CLI::App* chosen_command(CLI::App& app, int argc, char** argv) {
+// The first word of the command line that is neither an option nor --config's value: the
+// command, or a typo of one. Empty when there is none.
+std::string first_word(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--config") {
             ++i;
             continue;
         }
-        if (a.empty() || a[0] == '-') continue;
-        CLI::App* sub = find_command(app, a);
-        return sub != nullptr ? sub : &app;
+        if (!a.empty() && a[0] != '-') return a;
     }
-    return &app;
+    return {};
+}
+
+// The command the command line chose (its first word, when it names one), or the app itself.
+CLI::App* chosen_command(CLI::App& app, int argc, char** argv) {
+    const std::string word = first_word(argc, argv);
+    CLI::App* sub = word.empty() ? nullptr : find_command(app, word);
+    return sub != nullptr ? sub : &app;
 }
 
 // A mistyped option or command: CLI11 reports what it checks first (often a required option the
 // typo stood for); the typo and the name meant are what helps. Empty when there is no such word.
 std::string mistyped(CLI::App& app, int argc, char** argv) {
     CLI::App* cmd = chosen_command(app, argc, argv);
-    if (cmd == &app) {
-        // No known command: the first word that is not an option's value may be a typo of one.
-        for (int i = 1; i < argc; ++i) {
-            const std::string a = argv[i];
-            if (a == "--config") {
-                ++i;
-                continue;
-            }
-            if (a.empty() || a[0] == '-') continue;
-            std::vector<std::string> names;
-            for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
-            const std::string near = nearest(a, names);
-            return near.empty() ? fmt::format("unknown command '{}'", a)
-                                : fmt::format("unknown command '{}'; did you mean '{}'?", a, near);
-        }
+    if (const std::string a = first_word(argc, argv); cmd == &app && !a.empty()) {
+        // No known command: the first word may be a typo of one.
+        std::vector<std::string> names;
+        for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+        const std::string near = nearest(a, names);
+        return near.empty() ? fmt::format("unknown command '{}'", a)
+                            : fmt::format("unknown command '{}'; did you mean '{}'?", a, near);
     }
     std::vector<std::string> longs;
     for (const CLI::App* a : {static_cast<const CLI::App*>(cmd), static_cast<const CLI::App*>(&app)})
