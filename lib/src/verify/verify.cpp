@@ -466,10 +466,12 @@ void Verifier::check_release_documents(const record::HolderRecord& holder) {
         return;
     }
     if (dg13_->version < 2) {
-        const std::string why = fmt::format("DG13 is format version {}, which carries no {{}}", dg13_->version);
-        not_applicable("documents", docs_title, fmt::format(fmt::runtime(why), "release documents"));
-        not_applicable("background-check", check_title, fmt::format(fmt::runtime(why), "background check"));
-        not_applicable("portal-reference", portal_title, fmt::format(fmt::runtime(why), "portal reference"));
+        const auto carries_no = [&](const char* what) {
+            return fmt::format("DG13 is format version {}, which carries no {}", dg13_->version, what);
+        };
+        not_applicable("documents", docs_title, carries_no("release documents"));
+        not_applicable("background-check", check_title, carries_no("background check"));
+        not_applicable("portal-reference", portal_title, carries_no("portal reference"));
         return;
     }
     const auto& card = dg13_->documents;
