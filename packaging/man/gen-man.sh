@@ -21,7 +21,7 @@ exit_line="$(printf '%s\n' "$help" | grep -E '^Exit (status|codes): ' || true)"
 # The top-level --help prints the exit codes as a table instead: a header line, then one indented
 # "CODE  meaning" row per code. Those rows become the same "0 a; 3 b" list.
 table_rows=""
-if [ -z "$exit_line" ] && printf '%s\n' "$help" | grep -qE '^Exit codes \(.*\):$'; then
+if [ -z "$exit_line" ] && grep -qE '^Exit codes \(.*\):$' <<<"$help"; then
   table_rows="$(printf '%s\n' "$help" | awk '/^Exit codes \(.*\):$/ { t = 1; next } t && /^ +[0-9]+  / { print; next } t { t = 0 }')"
   exit_line="Exit status: $(printf '%s\n' "$table_rows" | sed -E 's/^ +([0-9]+) +/\1 /' | paste -sd ';' -)"
 fi
@@ -33,14 +33,14 @@ fi
 # line) becomes the EXAMPLES section, so the examples are written once: a "# text" line is the
 # paragraph before the command lines that follow it. EXAMPLES.h2m may add prose to it.
 examples_roff=""
-if printf '%s\n' "$help" | grep -qx 'Examples:'; then
-  examples_roff="$(printf '%s\n' "$help" | awk '/^Examples:$/ { t = 1; next } t && /^$/ { exit } t { print }' |
+if grep -qx 'Examples:' <<<"$help"; then
+  examples_roff="$(awk '/^Examples:$/ { t = 1; next } t && /^$/ { exit } t { print }' <<<"$help" |
     sed -E 's/^  //; s/\\/\\e/g; s/-/\\-/g' |
     awk '/^# / { if (nf) { print ".fi"; nf = 0 } if (n++) print ".PP"; print substr($0, 3); next }
          { if (!nf) { print ".PP"; print ".nf"; nf = 1 } print }
          END { if (nf) print ".fi" }')"
 fi
-summary="$(printf '%s\n' "$help" | head -n1)"
+summary="$(head -n1 <<<"$help")"
 summary="${summary#docketcard-sim: }"
 
 # The program help2man runs: prints the help without the exit-status footer (that goes to its own
