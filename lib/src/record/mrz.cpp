@@ -1,6 +1,8 @@
 // TD1 MRZ formatting (ICAO Doc 9303 Part 3 and Part 5).
 #include "docketcard/record/mrz.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <optional>
 
@@ -255,6 +257,67 @@ Td1 make_td1(const record::HolderRecord& holder) {
     f.primary_identifier = holder.surname;
     f.secondary_identifier = holder.given_names;
     return make_td1(f);
+}
+
+const std::array<ParsedTd1::Field, 14>& ParsedTd1::layout() noexcept {
+    static const std::array<Field, 14> fields{{
+        {"document code", 0, 2, &ParsedTd1::document_code},
+        {"issuing state", 2, 3, &ParsedTd1::issuing_state},
+        {"document number", 5, 9, &ParsedTd1::document_number},
+        {"document number check digit", 14, 1, &ParsedTd1::document_number_check},
+        {"optional data 1", 15, 15, &ParsedTd1::optional_data_1},
+        {"date of birth", 30, 6, &ParsedTd1::date_of_birth},
+        {"date of birth check digit", 36, 1, &ParsedTd1::date_of_birth_check},
+        {"sex", 37, 1, &ParsedTd1::sex},
+        {"date of expiry", 38, 6, &ParsedTd1::date_of_expiry},
+        {"date of expiry check digit", 44, 1, &ParsedTd1::date_of_expiry_check},
+        {"nationality", 45, 3, &ParsedTd1::nationality},
+        {"optional data 2", 48, 11, &ParsedTd1::optional_data_2},
+        {"composite check digit", 59, 1, &ParsedTd1::composite_check},
+        {"name", 60, 30, &ParsedTd1::name},
+    }};
+    return fields;
+}
+
+std::optional<ParsedTd1> ParsedTd1::parse(std::string_view chars) {
+    if (chars.size() != 90) return std::nullopt;
+    ParsedTd1 out;
+    for (const auto& f : layout()) out.*f.member = std::string(chars.substr(f.offset, f.length));
+    return out;
+}
+
+std::string without_filler(std::string_view field) {
+    while (!field.empty() && field.back() == '<') field.remove_suffix(1);
+    return std::string(field);
+}
+
+std::string yymmdd_from_input(std::string_view date, std::string_view field) {
+    auto digits = [](std::string_view s) {
+        return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    };
+    std::string out;
+    if (date.size() == 6 && digits(date)) {
+        out = std::string(date);
+    } else if (date.size() == 10 && date[4] == '-' && date[7] == '-' && digits(date.substr(0, 4)) &&
+               digits(date.substr(5, 2)) && digits(date.substr(8, 2))) {
+        out = std::string(date.substr(2, 2)) + std::string(date.substr(5, 2)) + std::string(date.substr(8, 2));
+    } else {
+        invalid(fmt::format("{}: expected a date as YYMMDD or YYYY-MM-DD", field));
+    }
+    const int month = std::stoi(out.substr(2, 2)), day = std::stoi(out.substr(4, 2));
+    if (month < 1 || month > 12 || day < 1 || day > 31) invalid(fmt::format("{}: month or day out of range", field));
+    return out;
+}
+
+std::string mrz_information(std::string_view document_number, std::string_view date_of_birth,
+                            std::string_view date_of_expiry) {
+    std::string number;
+    for (char c : document_number) number += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (number.empty() || !is_mrz_text(number)) invalid("document number: expected 1 or more characters A-Z 0-9");
+    if (number.size() < 9) number.append(9 - number.size(), '<');
+    const std::string birth = yymmdd_from_input(date_of_birth, "date of birth");
+    const std::string expiry = yymmdd_from_input(date_of_expiry, "date of expiry");
+    return number + check_digit(number) + birth + check_digit(birth) + expiry + check_digit(expiry);
 }
 
 }  // namespace docketcard::mrz

@@ -60,26 +60,12 @@ const char* state_name(std::uint8_t state) {
     return "unknown";
 }
 
-// TD1 fields as offsets into the 90 characters of DG1 (Doc 9303 Part 5 4.2.2).
-struct Td1Field {
-    const char* name;
-    std::size_t at;
-    std::size_t size;
-};
-constexpr Td1Field kTd1Fields[] = {
-    {"document code", 0, 2},         {"issuing state", 2, 3},       {"document number", 5, 9},
-    {"document number check digit", 14, 1}, {"optional data 1", 15, 15}, {"date of birth", 30, 6},
-    {"date of birth check digit", 36, 1},   {"sex", 37, 1},             {"date of expiry", 38, 6},
-    {"date of expiry check digit", 44, 1},  {"nationality", 45, 3},     {"optional data 2", 48, 11},
-    {"composite check digit", 59, 1},       {"name", 60, 30},
-};
-
 std::string mrz_difference(const std::string& card, const std::string& expected) {
     if (card.size() != expected.size())
         return fmt::format("DG1 holds {} MRZ characters, the record gives {}", card.size(), expected.size());
     std::string out;
-    for (const auto& f : kTd1Fields) {
-        const auto a = card.substr(f.at, f.size), b = expected.substr(f.at, f.size);
+    for (const auto& f : mrz::ParsedTd1::layout()) {
+        const auto a = card.substr(f.offset, f.length), b = expected.substr(f.offset, f.length);
         if (a != b) out += fmt::format("{}{}: card {}, record {}", out.empty() ? "" : "; ", f.name, in_quotes(a), in_quotes(b));
     }
     return out;
@@ -378,10 +364,11 @@ void Verifier::check_record(const record::HolderRecord& holder) {
             diff += fmt::format("date of issue: card {}, record {}", in_quotes(dg12_->date_of_issue),
                                 in_quotes(holder.date_of_issue.yyyymmdd()));
         }
-        if (!mrz_ || mrz_->size() != 90) {
+        if (const auto td1 = mrz_ ? mrz::ParsedTd1::parse(*mrz_) : std::nullopt; !td1) {
             missing.push_back(mrz_ ? "DG1 is not a TD1 MRZ" : unreadable(1));
         } else {
-            const auto birth = mrz_->substr(30, 6), expiry = mrz_->substr(38, 6);
+            const auto& birth = td1->date_of_birth;
+            const auto& expiry = td1->date_of_expiry;
             if (birth != holder.date_of_birth.yymmdd())
                 diff += fmt::format("{}date of birth: card {}, record {}", diff.empty() ? "" : "; ", in_quotes(birth),
                                     in_quotes(holder.date_of_birth.yymmdd()));
@@ -559,18 +546,14 @@ std::string mrz_date_iso(const std::string& yymmdd, bool birth, std::time_t now)
 // and the A-number as records write it.
 void Verifier::holder_summary() {
     auto& h = result_.holder;
-    if (mrz_ && mrz_->size() == 90) {
-        auto field = [&](std::size_t at, std::size_t n) {
-            std::string s = mrz_->substr(at, n);
-            while (!s.empty() && s.back() == '<') s.pop_back();
-            return s;
-        };
-        h.emplace_back("Document number", field(5, 9));
-        h.emplace_back("Issuing state", field(2, 3));
-        h.emplace_back("Nationality", field(45, 3));
-        h.emplace_back("Sex", field(37, 1).empty() ? "X" : field(37, 1));
-        h.emplace_back("Date of birth", mrz_date_iso(mrz_->substr(30, 6), true, result_.verified_at));
-        h.emplace_back("Date of expiry", mrz_date_iso(mrz_->substr(38, 6), false, result_.verified_at));
+    if (const auto td1 = mrz_ ? mrz::ParsedTd1::parse(*mrz_) : std::nullopt) {
+        const std::string sex = mrz::without_filler(td1->sex);
+        h.emplace_back("Document number", mrz::without_filler(td1->document_number));
+        h.emplace_back("Issuing state", mrz::without_filler(td1->issuing_state));
+        h.emplace_back("Nationality", mrz::without_filler(td1->nationality));
+        h.emplace_back("Sex", sex.empty() ? "X" : sex);
+        h.emplace_back("Date of birth", mrz_date_iso(td1->date_of_birth, true, result_.verified_at));
+        h.emplace_back("Date of expiry", mrz_date_iso(td1->date_of_expiry, false, result_.verified_at));
     }
     if (dg11_) {
         const auto sep = dg11_->full_name.find("<<");
@@ -699,36 +682,8 @@ const Check* Result::find(std::string_view id) const noexcept {
     return nullptr;
 }
 
-std::string to_yymmdd(std::string_view date, std::string_view field) {
-    auto digits = [](std::string_view s) {
-        return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-    };
-    std::string out;
-    if (date.size() == 6 && digits(date)) {
-        out = std::string(date);
-    } else if (date.size() == 10 && date[4] == '-' && date[7] == '-' && digits(date.substr(0, 4)) &&
-               digits(date.substr(5, 2)) && digits(date.substr(8, 2))) {
-        out = std::string(date.substr(2, 2)) + std::string(date.substr(5, 2)) + std::string(date.substr(8, 2));
-    } else {
-        throw Error(ErrorKind::InvalidInput, fmt::format("{}: expected a date as YYMMDD or YYYY-MM-DD", field));
-    }
-    const int month = std::stoi(out.substr(2, 2)), day = std::stoi(out.substr(4, 2));
-    if (month < 1 || month > 12 || day < 1 || day > 31)
-        throw Error(ErrorKind::InvalidInput, fmt::format("{}: month or day out of range", field));
-    return out;
-}
-
 std::string mrz_information(const MrzKey& key) {
-    std::string number;
-    for (char c : key.document_number) number += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    const bool valid = !number.empty() && std::all_of(number.begin(), number.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || c == '<';
-    });
-    if (!valid) throw Error(ErrorKind::InvalidInput, "document number: expected 1 or more characters A-Z 0-9");
-    if (number.size() < 9) number.append(9 - number.size(), '<');
-    const std::string birth = to_yymmdd(key.date_of_birth, "date of birth");
-    const std::string expiry = to_yymmdd(key.date_of_expiry, "date of expiry");
-    return number + mrz::check_digit(number) + birth + mrz::check_digit(birth) + expiry + mrz::check_digit(expiry);
+    return mrz::mrz_information(key.document_number, key.date_of_birth, key.date_of_expiry);
 }
 
 Result verify_card(transport::CardChannel& card, const Options& options) {

@@ -38,6 +38,37 @@ TEST_CASE("the Part 5 sample card comes out exactly", "[mrz]") {
     CHECK(td.bac_information() == "D23145890774081221204159");
 }
 
+TEST_CASE("ParsedTd1 names every field of the Part 5 sample card", "[mrz]") {
+    const std::string chars =
+        "I<UTOD231458907<<<<<<<<<<<<<<<" "7408122F1204159UTO<<<<<<<<<<<6" "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+    const auto td = mrz::ParsedTd1::parse(chars);
+    REQUIRE(td);
+    CHECK(td->document_code == "I<");
+    CHECK(td->issuing_state == "UTO");
+    CHECK(td->document_number == "D23145890");
+    CHECK(td->document_number_check == "7");
+    CHECK(td->optional_data_1 == std::string(15, '<'));
+    CHECK(td->date_of_birth == "740812");
+    CHECK(td->date_of_birth_check == "2");
+    CHECK(td->sex == "F");
+    CHECK(td->date_of_expiry == "120415");
+    CHECK(td->date_of_expiry_check == "9");
+    CHECK(td->nationality == "UTO");
+    CHECK(td->optional_data_2 == std::string(11, '<'));
+    CHECK(td->composite_check == "6");
+    CHECK(td->name == "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
+    CHECK(mrz::without_filler(td->document_code) == "I");
+    // The layout tiles the 90 characters without gap or overlap.
+    std::size_t next = 0;
+    for (const auto& f : mrz::ParsedTd1::layout()) {
+        CHECK(f.offset == next);
+        next = f.offset + f.length;
+    }
+    CHECK(next == 90);
+    CHECK_FALSE(mrz::ParsedTd1::parse(chars.substr(0, 89)));
+    CHECK_FALSE(mrz::ParsedTd1::parse(chars + "<"));
+}
+
 TEST_CASE("a document number longer than 9 continues in optional data (Part 11 D.2)", "[mrz]") {
     mrz::Td1Fields f;
     f.issuing_state = "UTO";

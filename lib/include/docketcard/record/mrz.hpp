@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,5 +59,54 @@ std::string name_field(std::string_view surname, std::string_view given_names, s
 /// digit, the A-number's 9 digits in optional data 1, composite check digit, names truncated per
 /// Part 3 4.6 to the 30 characters of line 3.
 Td1 make_td1(const record::HolderRecord& holder);
+
+/// The 90 characters of a TD1 MRZ as DG1 holds them, split into the named fields of Doc 9303
+/// Part 5, 4.2.2 (line 1: 0-29, line 2: 30-59, line 3: 60-89). The one reading of the layout:
+/// verify's comparisons and report summaries use it instead of offsets of their own. Fields are
+/// kept as stored, filler `<` included.
+struct ParsedTd1 {
+    std::string document_code;         ///< 2 characters
+    std::string issuing_state;         ///< 3
+    std::string document_number;       ///< 9 (the first 9 of a longer number, Part 5 4.2.4)
+    std::string document_number_check; ///< 1
+    std::string optional_data_1;       ///< 15
+    std::string date_of_birth;         ///< 6, YYMMDD
+    std::string date_of_birth_check;   ///< 1
+    std::string sex;                   ///< 1
+    std::string date_of_expiry;        ///< 6, YYMMDD
+    std::string date_of_expiry_check;  ///< 1
+    std::string nationality;           ///< 3
+    std::string optional_data_2;       ///< 11
+    std::string composite_check;       ///< 1
+    std::string name;                  ///< 30
+
+    /// One field of the layout: its name as reports print it, and where it sits.
+    struct Field {
+        std::string_view name;
+        std::size_t offset;
+        std::size_t length;
+        std::string ParsedTd1::*member;
+    };
+    /// The 14 fields in MRZ order.
+    static const std::array<Field, 14>& layout() noexcept;
+
+    /// Splits 90 MRZ characters; nullopt when `chars` is not exactly 90 long (no character check:
+    /// a card's DG1 is reported as it is).
+    static std::optional<ParsedTd1> parse(std::string_view chars);
+};
+
+/// `field` without its trailing filler `<` (Part 3, 4.3).
+std::string without_filler(std::string_view field);
+
+/// A date typed by an operator (YYMMDD or YYYY-MM-DD) as the YYMMDD of the MRZ (Part 3, 4.6).
+/// Throws Error(InvalidInput) naming `field`, never echoing the value, otherwise.
+std::string yymmdd_from_input(std::string_view date, std::string_view field);
+
+/// The BAC and PACE "MRZ information" (Doc 9303 Part 11 9.7.1.1, 4.4.4.1 and D.2) from the three
+/// fields an operator types: document number (upper-cased, padded with `<` to 9 characters; a
+/// longer number is used whole), date of birth and date of expiry (yymmdd_from_input), each
+/// followed by its check digit (Part 3 4.9). Throws Error(InvalidInput) naming the field.
+std::string mrz_information(std::string_view document_number, std::string_view date_of_birth,
+                            std::string_view date_of_expiry);
 
 }  // namespace docketcard::mrz

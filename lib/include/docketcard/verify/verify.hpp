@@ -89,15 +89,10 @@ struct Options {
     std::optional<transport::TraceOptions> plain_trace;
 };
 
-/// The BAC "MRZ information" (Doc 9303 Part 11 9.7.1.1 and D.2): document number (padded with
-/// `<` to 9 characters; a longer number is used whole), date of birth and date of expiry, each
-/// followed by its check digit (Part 3 4.9). Dates may be YYMMDD or YYYY-MM-DD. Throws
-/// Error(InvalidInput) naming the field (never echoing a value) when a field is malformed.
+/// The BAC "MRZ information" of the three fields given on the command line
+/// (mrz::mrz_information, Doc 9303 Part 11 9.7.1.1 and D.2). Throws Error(InvalidInput) naming
+/// the field (never echoing a value) when a field is malformed.
 std::string mrz_information(const MrzKey& key);
-
-/// A date given as YYMMDD or YYYY-MM-DD, as the YYMMDD of the MRZ (Doc 9303 Part 3 4.6). Throws
-/// Error(InvalidInput) naming `field` otherwise.
-std::string to_yymmdd(std::string_view date, std::string_view field);
 
 /// Runs every check and returns them all; throws only when the card cannot be read at all
 /// (Error Communication) or BAC fails (Error CardRefused).
