@@ -11,6 +11,10 @@
 
 namespace docketcard::iso7816 {
 
+bool means_not_supported(std::uint16_t sw) noexcept {
+    return sw == 0x6D00 || sw == 0x6E00 || sw == 0x6A82 || sw == 0x6A86 || sw == 0x6A88;
+}
+
 void select_application(transport::CardChannel& card) {
     const auto r = card.transmit(apdu::CommandApdu::select_aid(ByteView(apdu::emrtd_aid, sizeof apdu::emrtd_aid)));
     if (!r.ok())

@@ -77,9 +77,7 @@ CardInfo parse_card_info(ByteView data) {
 
 CardInfo read_card_info(transport::CardChannel& card) {
     iso7816::select_application(card);
-    const auto r = card.transmit(detail::get_card_info());
-    detail::expect_ok(r, "GET DATA card info (80 CA 00 66)");
-    return parse_card_info(r.data);
+    return detail::card_info_of(card.transmit(detail::get_card_info()));
 }
 
 IssuerKeys::IssuerKeys(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

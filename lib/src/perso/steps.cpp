@@ -5,6 +5,7 @@
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/record/mrz.hpp"
 #include "docketcard/tlv/tlv.hpp"
+#include "docketcard/iso7816/files.hpp"
 #include "docketcard/util/error.hpp"
 
 namespace docketcard::perso::detail {
@@ -83,6 +84,19 @@ std::string advice(apdu::StatusWord sw) {
 const apdu::ResponseApdu& expect_ok(const apdu::ResponseApdu& r, const std::string& operation) {
     if (!r.ok()) refuse(operation, r.sw);
     return r;
+}
+
+CardInfo card_info_of(const apdu::ResponseApdu& r) {
+    if (iso7816::means_not_supported(r.sw.value())) {
+        throw CardError(ErrorKind::WrongCardState,
+                        fmt::format("GET DATA card info (80 CA 00 66) refused by the card: {}; the card has an eMRTD "
+                                    "application but not the docket applet's personalization interface: it is not a "
+                                    "Secure Docket Card; set it aside",
+                                    r.sw.describe()),
+                        r.sw.value());
+    }
+    expect_ok(r, "GET DATA card info (80 CA 00 66)");
+    return parse_card_info(r.data);
 }
 
 namespace {

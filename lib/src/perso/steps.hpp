@@ -79,6 +79,11 @@ apdu::CommandApdu lock();
 /// Returns `r` when 9000, otherwise refuse().
 const apdu::ResponseApdu& expect_ok(const apdu::ResponseApdu& r, const std::string& operation);
 
+/// The card info of a GET DATA 66 answer (parse_card_info). A card that does not know the
+/// command (iso7816::means_not_supported: another vendor's eMRTD) is CardError(WrongCardState,
+/// exit 7) saying it is not a Secure Docket Card; any other refusal goes to refuse().
+CardInfo card_info_of(const apdu::ResponseApdu& r);
+
 /// Counts command APDUs and their encoded bytes on the way to `inner` (the raw link, below any
 /// secure messaging). A response too short to hold a status word means the card is gone (vpcd
 /// hands pcscd an empty answer when the card is pulled mid-command): Error(Communication).

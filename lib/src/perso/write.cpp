@@ -109,9 +109,7 @@ WriteResult Writer::execute() {
                 break;
             }
             case StepKind::ReadCardInfo: {
-                const auto r = counter_.transmit(get_card_info());
-                expect_ok(r, "GET DATA card info (80 CA 00 66)");
-                info_ = parse_card_info(r.data);
+                info_ = card_info_of(counter_.transmit(get_card_info()));
                 if (info_.serial_hex) result_.serial_hex = *info_.serial_hex;
                 if (info_.state == CardState::Locked) {
                     throw Error(ErrorKind::WrongCardState, "the card is locked; it cannot be written again; set it aside");

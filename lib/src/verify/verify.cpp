@@ -286,7 +286,7 @@ void Verifier::check_locked(transport::CardChannel& sm) {
     try {
         const auto r = sm.transmit(apdu::CommandApdu(0x00, 0xCA, 0x00, 0x66, {}, 256));
         const std::uint16_t sw = r.sw.value();
-        if (sw == 0x6D00 || sw == 0x6E00 || sw == 0x6A82 || sw == 0x6A86 || sw == 0x6A88) {
+        if (iso7816::means_not_supported(sw)) {
             not_applicable("locked", title,
                            fmt::format("the card is not a docket applet: its lock state cannot be read (GET DATA 66 "
                                        "answered {:04X})",

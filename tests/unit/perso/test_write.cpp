@@ -76,6 +76,26 @@ TEST_CASE("write on a locked card sends exactly SELECT and GET DATA (replay)", "
     card.done();
 }
 
+TEST_CASE("write and lock on a foreign eMRTD (GET DATA 66 unknown) say it is not a docket card", "[perso]") {
+    for (const char* sw : {"6A88", "6D00", "6A82", "6A86", "6E00"}) {
+        INFO("GET DATA answered " << sw);
+        for (const bool lock : {false, true}) {
+            testing::ReplayChannel card({
+                {"00A4040C07A0000002471001", "9000"},
+                {"80CA006600", sw},
+            });
+            std::string msg;
+            const auto kind = lock ? kind_of([&] { perso::lock_card(card, keys()); }, &msg)
+                                   : kind_of([&] { perso::write_card(card, holder(), keys()); }, &msg);
+            CHECK(kind == ErrorKind::WrongCardState);
+            CHECK(msg.find(std::string("GET DATA card info (80 CA 00 66) refused by the card: ") + sw) == 0);
+            CHECK(msg.find("it is not a Secure Docket Card; set it aside") != std::string::npos);
+            CHECK(msg.find("again") == std::string::npos);
+            card.done();
+        }
+    }
+}
+
 TEST_CASE("ticket binds document number and data", "[perso]") {
     const auto a = perso::personalization_ticket(holder(0));
     CHECK(a.size() == 9 + 1 + 16);

@@ -23,6 +23,12 @@ std::size_t read_chunk_size(const transport::Capabilities& caps) noexcept;
 /// CardError(WrongCardState, exit 7) naming the status word, the same in every command.
 void select_application(transport::CardChannel& card);
 
+/// True for the status words with which a card says it has no such instruction or data object
+/// (ISO/IEC 7816-4 5.6: 6D00 instruction, 6E00 class not supported; 6A82 file, 6A88 referenced
+/// data not found; 6A86 incorrect P1-P2): what another vendor's eMRTD answers to the docket
+/// applet's proprietary GET DATA 66 (docs/card-protocol.md). Used by write, lock and verify alike.
+bool means_not_supported(std::uint16_t sw) noexcept;
+
 /// Selects EF `fid` under the current application (00 A4 02 0C) and returns its whole content:
 /// one BER-TLV object (header + value). The first READ BINARY asks for 4 bytes (enough for a
 /// one-byte tag and a length up to 82 HH LL; more is read when needed), then the rest follows in
