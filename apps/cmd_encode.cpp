@@ -10,12 +10,12 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -115,7 +115,8 @@ void publish(const fs::path& tmp, const fs::path& final_dir) {
 // place after its content is on the disk.
 class Publisher {
 public:
-    explicit Publisher(const fs::path& out) : out_(out) {
+    using Published = std::function<void(const Encoded&)>;
+    Publisher(const fs::path& out, Published published) : out_(out), published_(std::move(published)) {
         fd_ = ::open(out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd_ < 0) throw Error(ErrorKind::InvalidInput, fmt::format("cannot open {}: {}", out.string(), std::strerror(errno)));
     }
@@ -125,35 +126,43 @@ public:
         // Only after an error: folders not published are removed, as a rejected holder's are.
         for (const auto& p : pending_) {
             std::error_code ec;
-            fs::remove_all(p.first, ec);
+            fs::remove_all(p.tmp, ec);
         }
         ::close(fd_);
     }
-    /// `tmp` is complete; it becomes `final_dir` at the next flush.
-    void add(fs::path tmp, fs::path final_dir) {
-        pending_.emplace_back(std::move(tmp), std::move(final_dir));
+    /// `tmp` is complete; it becomes `holder.dir` at the next flush, which then reports it.
+    void add(fs::path tmp, Encoded holder) {
+        pending_.push_back({std::move(tmp), std::move(holder)});
         if (pending_.size() >= kGroup) flush();
     }
     void flush() {
         if (pending_.empty()) return;
         if (::syncfs(fd_) != 0)
             throw Error(ErrorKind::InvalidInput, fmt::format("cannot flush {}: {}", out_.string(), std::strerror(errno)));
+        std::vector<Encoded> done;
         while (!pending_.empty()) {
-            publish(pending_.front().first, pending_.front().second);
+            publish(pending_.front().tmp, pending_.front().holder.dir);
+            done.push_back(std::move(pending_.front().holder));
             pending_.pop_front();
         }
         if (::fsync(fd_) != 0)
             throw Error(ErrorKind::InvalidInput, fmt::format("cannot flush {}: {}", out_.string(), std::strerror(errno)));
+        for (const auto& holder : done) published_(holder);
     }
 
 private:
     static constexpr std::size_t kGroup = 64;
+    struct Pending {
+        fs::path tmp;
+        Encoded holder;
+    };
     fs::path out_;
+    Published published_;
     int fd_ = -1;
-    std::deque<std::pair<fs::path, fs::path>> pending_;
+    std::deque<Pending> pending_;
 };
 
-Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
+void encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
                    const lds::EncodeOptions& options, const fs::path& out_dir, const perso::IssuerKeys* plan_keys,
                    Publisher& publisher) {
     lds::Lds files = lds::encode_holder(holder, options);
@@ -212,9 +221,74 @@ Encoded encode_one(const record::HolderRecord& holder, const pki::DocumentSigner
         fs::remove_all(tmp, ec);
         throw;
     }
-    publisher.add(tmp, result.dir);
-    return result;
+    publisher.add(tmp, std::move(result));
 }
+
+// `text` with `prefix` before every line but the first (to nest a dump(2) inside another).
+std::string indented(const std::string& text, const std::string& prefix) {
+    std::string out;
+    for (char c : text) {
+        out.push_back(c);
+        if (c == '\n') out += prefix;
+    }
+    return out;
+}
+
+// encode's report, printed as holders are published (a table line, or one element of the JSON
+// document's "encoded" array, each), so that nothing in it grows with the number of holders but
+// the list of rejected records. The JSON document is the one print_json() would print of the
+// whole: {"encoded": [...], "ok": ..., "rejected": [...]}, indented by 2.
+class EncodeReport {
+public:
+    explicit EncodeReport(bool json) : json_(json) {
+        if (!json_) fmt::print("{:<12} {:>5} {:>8}  {}\n", "DOCUMENT", "FILES", "BYTES", "FOLDER");
+    }
+
+    void published(const Encoded& e) {
+        if (json_) {
+            nlohmann::json files = nlohmann::json::object();
+            for (const auto& f : e.files) files[f.name] = {{"size", f.size}, {"sha256", f.sha256}};
+            const nlohmann::json one{{"document_number", e.document_number}, {"dir", e.dir.string()}, {"files", files}};
+            fmt::print("{}    {}", encoded_ == 0 ? "{\n  \"encoded\": [\n" : ",\n", indented(one.dump(2), "    "));
+        } else {
+            std::size_t total = 0;
+            for (const auto& f : e.files) total += f.size;
+            fmt::print("{:<12} {:>5} {:>8}  {}\n", e.document_number, e.files.size(), total, e.dir.string());
+        }
+        ++encoded_;
+    }
+
+    void rejected(record::Rejected r) {
+        for (const auto& p : r.problems) fmt::print(stderr, "{}\n", p.to_string());
+        rejected_.push_back(std::move(r));
+    }
+
+    int finish() {
+        const bool ok = rejected_.empty();
+        if (json_) {
+            nlohmann::json rejected = nlohmann::json::array();
+            for (const auto& r : rejected_) {
+                nlohmann::json problems = nlohmann::json::array();
+                for (const auto& p : r.problems)
+                    problems.push_back({{"field", p.field}, {"message", p.message}, {"line", p.line}});
+                rejected.push_back(
+                    {{"file", r.file}, {"line", r.line}, {"document_number", r.document_number}, {"problems", problems}});
+            }
+            fmt::print("{}  \"ok\": {},\n  \"rejected\": {}\n}}\n", encoded_ == 0 ? "{\n  \"encoded\": [],\n" : "\n  ],\n",
+                       ok, indented(rejected.dump(2), "  "));
+        } else {
+            fmt::print("encoded {} of {} records; {} rejected{}\n", encoded_, encoded_ + rejected_.size(),
+                       rejected_.size(), ok ? "" : " (problems on stderr)");
+        }
+        std::fflush(stdout);
+        return ok ? exit_code::ok : exit_code::invalid_input;
+    }
+
+private:
+    bool json_;
+    std::size_t encoded_ = 0;
+    std::vector<record::Rejected> rejected_;
+};
 
 int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
     if (!fs::is_directory(o.keys_dir))
@@ -239,61 +313,38 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
     if (o.plan) plan_keys.emplace(perso::IssuerKeys::load(o.keys_dir));
     record::LoadOptions load_options;
     load_options.default_document_code = o.document_code;
-    const auto loaded = record::load_records(o.record_file, load_options);
-    create_output_folder(o.out_dir);
-    Publisher publisher(o.out_dir);
 
-    std::vector<Encoded> encoded;
-    std::vector<record::Rejected> rejected = loaded.rejected;
-    std::set<std::string> seen;
-    for (const auto& holder : loaded.records) {
-        if (!seen.insert(holder.document_number).second) {
-            rejected.push_back({holder.source_file, holder.source_line, holder.document_number,
-                                {{holder.source_file, holder.source_line, "document_number",
-                                  "appears in an earlier record of this run; each card needs its own number"}}});
-            continue;
-        }
-        try {
-            encoded.push_back(
-                encode_one(holder, signer, lds_options, o.out_dir, plan_keys ? &*plan_keys : nullptr, publisher));
-        } catch (const Error& e) {
-            if (e.kind() != ErrorKind::InvalidInput) throw;
-            rejected.push_back({holder.source_file, holder.source_line, holder.document_number,
-                                {{holder.source_file, holder.source_line, "", e.what()}}});
-        }
-    }
-
-    publisher.flush();
-
-    for (const auto& r : rejected)
-        for (const auto& p : r.problems) fmt::print(stderr, "{}\n", p.to_string());
-
-    const bool ok = rejected.empty();
-    if (g.json) {
-        nlohmann::json doc{{"ok", ok}, {"encoded", nlohmann::json::array()}, {"rejected", nlohmann::json::array()}};
-        for (const auto& e : encoded) {
-            nlohmann::json files = nlohmann::json::object();
-            for (const auto& f : e.files) files[f.name] = {{"size", f.size}, {"sha256", f.sha256}};
-            doc["encoded"].push_back({{"document_number", e.document_number}, {"dir", e.dir.string()}, {"files", files}});
-        }
-        for (const auto& r : rejected) {
-            nlohmann::json problems = nlohmann::json::array();
-            for (const auto& p : r.problems) problems.push_back({{"field", p.field}, {"message", p.message}, {"line", p.line}});
-            doc["rejected"].push_back(
-                {{"file", r.file}, {"line", r.line}, {"document_number", r.document_number}, {"problems", problems}});
-        }
-        print_json(doc);
-    } else {
-        fmt::print("{:<12} {:>5} {:>8}  {}\n", "DOCUMENT", "FILES", "BYTES", "FOLDER");
-        for (const auto& e : encoded) {
-            std::size_t total = 0;
-            for (const auto& f : e.files) total += f.size;
-            fmt::print("{:<12} {:>5} {:>8}  {}\n", e.document_number, e.files.size(), total, e.dir.string());
-        }
-        fmt::print("encoded {} of {} records; {} rejected{}\n", encoded.size(), encoded.size() + rejected.size(),
-                   rejected.size(), ok ? "" : " (problems on stderr)");
-    }
-    return ok ? exit_code::ok : exit_code::invalid_input;
+    // Records are read, encoded and published one at a time (record::read_records): memory does
+    // not grow with the input. The output folder is made when the first holder is ready, so an
+    // unusable record file leaves no folder behind.
+    std::optional<EncodeReport> report;
+    std::optional<Publisher> publisher;
+    auto start = [&] {
+        if (publisher) return;
+        create_output_folder(o.out_dir);
+        report.emplace(g.json);
+        publisher.emplace(o.out_dir, [&report](const Encoded& e) { report->published(e); });
+    };
+    const auto rejected = [&](record::Rejected&& r) {
+        start();
+        report->rejected(std::move(r));
+    };
+    record::read_records(o.record_file, load_options,
+                         {[&](record::HolderRecord&& holder) {
+                              start();
+                              try {
+                                  encode_one(holder, signer, lds_options, o.out_dir, plan_keys ? &*plan_keys : nullptr,
+                                             *publisher);
+                              } catch (const Error& e) {
+                                  if (e.kind() != ErrorKind::InvalidInput) throw;
+                                  rejected({holder.source_file, holder.source_line, holder.document_number,
+                                            {{holder.source_file, holder.source_line, "", e.what()}}});
+                              }
+                          },
+                          rejected});
+    start();
+    publisher->flush();
+    return report->finish();
 }
 
 void register_encode(CLI::App& app, GlobalOptions& globals, Action& run) {

@@ -1,82 +1,97 @@
 // RFC 4180 CSV reader.
 #include "docketcard/record/csv.hpp"
 
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "docketcard/util/error.hpp"
 
 namespace docketcard::record::csv {
 
-std::vector<Row> parse(std::string_view text) {
-    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    std::vector<Row> rows;
-    std::size_t i = 0;
-    int line = 1;
-    const std::size_t n = text.size();
-    auto at_line_end = [&](std::size_t k) { return k < n && (text[k] == '\n' || text[k] == '\r'); };
-    // Consumes one line end (CRLF, LF or a lone CR) at i.
-    auto skip_line_end = [&] {
-        if (text[i] == '\r' && i + 1 < n && text[i + 1] == '\n') ++i;
-        ++i;
-        ++line;
-    };
-    while (i < n) {
-        if (at_line_end(i)) {  // an empty line: not a record
-            skip_line_end();
+Reader::Reader(std::istream& in) : in_(in.rdbuf()) {
+    char bom[3];
+    const auto n = in_ ? in_->sgetn(bom, 3) : 0;
+    pending_.assign(bom, static_cast<std::size_t>(n));
+    if (pending_ == "\xEF\xBB\xBF") pending_.clear();
+}
+
+int Reader::peek() {
+    if (pending_at_ < pending_.size()) return static_cast<unsigned char>(pending_[pending_at_]);
+    const auto c = in_ ? in_->sgetc() : std::char_traits<char>::eof();
+    return c == std::char_traits<char>::eof() ? end_ : static_cast<unsigned char>(c);
+}
+
+int Reader::take() {
+    if (pending_at_ < pending_.size()) return static_cast<unsigned char>(pending_[pending_at_++]);
+    const auto c = in_ ? in_->sbumpc() : std::char_traits<char>::eof();
+    return c == std::char_traits<char>::eof() ? end_ : static_cast<unsigned char>(c);
+}
+
+bool Reader::at_line_end() {
+    const int c = peek();
+    return c == '\n' || c == '\r';
+}
+
+// Consumes one line end (CRLF, LF or a lone CR).
+void Reader::skip_line_end() {
+    if (take() == '\r' && peek() == '\n') take();
+    ++line_;
+}
+
+std::optional<Row> Reader::next() {
+    while (at_line_end()) skip_line_end();  // empty lines are not records
+    if (peek() == end_) return std::nullopt;
+    Row row;
+    row.line = line_;
+    for (;;) {
+        std::string field;
+        if (peek() == '"') {
+            const int opened = line_;
+            take();
+            for (;;) {
+                const int c = take();
+                if (c == end_)
+                    throw ParseError(
+                        fmt::format("line {}: the quoted field opened here is never closed; close it with \"", opened));
+                if (c == '"') {
+                    if (peek() != '"') break;
+                    take();
+                    field.push_back('"');
+                    continue;
+                }
+                if (c == '\n' || (c == '\r' && peek() != '\n')) ++line_;
+                field.push_back(static_cast<char>(c));
+            }
+            if (peek() != end_ && peek() != ',' && !at_line_end())
+                throw ParseError(fmt::format("line {}: text after the closing quote of a field; put the whole field in "
+                                             "quotes and double any quote inside it",
+                                             line_));
+        } else {
+            while (peek() != end_ && peek() != ',' && !at_line_end()) {
+                if (peek() == '"')
+                    throw ParseError(fmt::format("line {}: a quote inside an unquoted field; put the whole field in "
+                                                 "quotes and double the quote (\"\")",
+                                                 line_));
+                field.push_back(static_cast<char>(take()));
+            }
+        }
+        row.fields.push_back(std::move(field));
+        if (peek() == ',') {
+            take();
             continue;
         }
-        Row row;
-        row.line = line;
-        for (;;) {
-            std::string field;
-            if (i < n && text[i] == '"') {
-                const int opened = line;
-                ++i;
-                for (;;) {
-                    if (i >= n)
-                        throw ParseError(fmt::format(
-                            "line {}: the quoted field opened here is never closed; close it with \"",
-                            opened));
-                    const char c = text[i];
-                    if (c == '"') {
-                        if (i + 1 < n && text[i + 1] == '"') {
-                            field.push_back('"');
-                            i += 2;
-                            continue;
-                        }
-                        ++i;
-                        break;
-                    }
-                    if (c == '\n' || (c == '\r' && !(i + 1 < n && text[i + 1] == '\n'))) ++line;
-                    field.push_back(c);
-                    ++i;
-                }
-                if (i < n && text[i] != ',' && !at_line_end(i))
-                    throw ParseError(fmt::format(
-                        "line {}: text after the closing quote of a field; put the whole field in "
-                        "quotes and double any quote inside it",
-                        line));
-            } else {
-                while (i < n && text[i] != ',' && !at_line_end(i)) {
-                    if (text[i] == '"')
-                        throw ParseError(fmt::format(
-                            "line {}: a quote inside an unquoted field; put the whole field in "
-                            "quotes and double the quote (\"\")",
-                            line));
-                    field.push_back(text[i]);
-                    ++i;
-                }
-            }
-            row.fields.push_back(std::move(field));
-            if (i < n && text[i] == ',') {
-                ++i;
-                continue;
-            }
-            break;  // end of line or of text
-        }
-        if (i < n) skip_line_end();
-        rows.push_back(std::move(row));
+        break;  // end of line or of text
     }
+    if (peek() != end_) skip_line_end();
+    return row;
+}
+
+std::vector<Row> parse(std::string_view text) {
+    std::istringstream in{std::string(text)};
+    Reader reader(in);
+    std::vector<Row> rows;
+    while (auto row = reader.next()) rows.push_back(std::move(*row));
     return rows;
 }
 

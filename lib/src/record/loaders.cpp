@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -36,26 +37,58 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Formats
 
+// The document numbers seen so far, with the line of their first record, in about 40 bytes a
+// number: a number of at most 9 characters 0-9 A-Z < (what a valid record has) is packed exactly
+// into 48 bits (base 38, digit 0 for "no character"); any other string is kept whole.
+class NumberIndex {
+public:
+    // The line of an earlier record with `number`, or nullopt after remembering `line` for it.
+    std::optional<int> earlier(const std::string& number, int line) {
+        if (const auto key = pack(number)) {
+            const auto [it, fresh] = packed_.emplace(*key, line);
+            return fresh ? std::nullopt : std::optional<int>(it->second);
+        }
+        const auto [it, fresh] = other_.emplace(number, line);
+        return fresh ? std::nullopt : std::optional<int>(it->second);
+    }
+
+private:
+    static std::optional<std::uint64_t> pack(const std::string& number) {
+        if (number.size() > 9) return std::nullopt;
+        std::uint64_t key = 0;
+        for (char c : number) {
+            int digit;
+            if (c >= '0' && c <= '9') digit = c - '0' + 1;
+            else if (c >= 'A' && c <= 'Z') digit = c - 'A' + 11;
+            else if (c == '<') digit = 37;
+            else return std::nullopt;
+            key = key * 38 + static_cast<std::uint64_t>(digit);
+        }
+        return key;
+    }
+
+    std::unordered_map<std::uint64_t, int> packed_;
+    std::map<std::string, int> other_;
+};
+
 struct Loader {
     const std::string& file;
     const std::filesystem::path& base_dir;
     const LoadOptions& options;
-    LoadResult result;
-    std::map<std::string, int> numbers;  // document number -> line of its first record
+    const RecordVisitor& visit;
+    NumberIndex numbers;
 
     void finish(Validator& v, HolderRecord&& r) {
         if (!r.document_number.empty()) {
-            auto [it, fresh] = numbers.emplace(r.document_number, r.source_line);
-            if (!fresh)
+            if (const auto line = numbers.earlier(r.document_number, r.source_line))
                 v.add("document_number",
                       fmt::format("{} is also the document number of the record on line {}; expected "
-                                  "a different number for each card", shown(r.document_number), it->second));
+                                  "a different number for each card", shown(r.document_number), *line));
         }
         if (v.problems().empty()) {
-            result.records.push_back(std::move(r));
+            visit.valid(std::move(r));
         } else {
-            result.rejected.push_back(
-                Rejected{r.source_file, r.source_line, r.document_number, std::move(v.problems())});
+            visit.rejected(Rejected{r.source_file, r.source_line, r.document_number, std::move(v.problems())});
         }
     }
 
@@ -101,25 +134,18 @@ void load_json(std::string_view text, Loader& l) {
     }
 }
 
-void load_json_lines(std::string_view text, Loader& l) {
+// One record a line, read a line at a time.
+void load_json_lines(std::istream& in, Loader& l) {
     int line = 0;
-    std::size_t start = 0;
-    while (start <= text.size()) {
+    std::string one;
+    while (std::getline(in, one)) {
         ++line;
-        auto end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        const std::string_view one = text.substr(start, end - start);
-        start = end + 1;
-        if (one.find_first_not_of(" \t\r") == std::string_view::npos) {
-            if (end == text.size()) break;
-            continue;
-        }
+        if (one.find_first_not_of(" \t\r") == std::string::npos) continue;
         try {
             l.add_json(json::parse(one.begin(), one.end()), line);
         } catch (const json::parse_error& e) {
             l.syntax_error(line, json_error(e));
         }
-        if (end == text.size()) break;
     }
 }
 
@@ -147,29 +173,53 @@ json split_list(const std::string& cell) {
 // CSV: one column per field; nested fields as docket.<name> and background_check.<name>;
 // docket.conditions separated by `|`; documents as documents.N.<name> (N = 1..16); an empty cell
 // is an absent field.
-void load_csv(std::string_view text, Loader& l) {
-    std::vector<csv::Row> rows;
+// The next row into `row` (nullopt at the end); a malformed row makes the file unusable.
+void next_row(csv::Reader& reader, const std::string& file, std::optional<csv::Row>& row) {
     try {
-        rows = csv::parse(text);
+        row = reader.next();
     } catch (const ParseError& e) {
-        throw Error(ErrorKind::InvalidInput, fmt::format("{}: CSV {}", l.file, e.what()));
+        throw Error(ErrorKind::InvalidInput, fmt::format("{}: CSV {}", file, e.what()));
     }
-    if (rows.empty()) return;
-    const csv::Row& header = rows.front();
+}
+
+// The header row, checked: names neither empty nor repeated. Nullopt for a file without rows.
+std::optional<csv::Row> read_header(csv::Reader& reader, const std::string& file) {
+    std::optional<csv::Row> header;
+    next_row(reader, file, header);
+    if (!header) return std::nullopt;
     std::set<std::string> seen;
-    for (const auto& name : header.fields) {
+    for (const auto& name : header->fields) {
         if (name.empty())
             throw Error(ErrorKind::InvalidInput,
                         fmt::format("{}:{}: CSV header has an empty column name; expected field "
                                     "names such as document_number, docket.court",
-                                    l.file, header.line));
+                                    file, header->line));
         if (!seen.insert(name).second)
             throw Error(ErrorKind::InvalidInput,
                         fmt::format("{}:{}: CSV header names the column {} twice; expected each "
-                                    "field once", l.file, header.line, shown(name)));
+                                    "field once", file, header->line, shown(name)));
     }
-    for (std::size_t r = 1; r < rows.size(); ++r) {
-        const csv::Row& row = rows[r];
+    return header;
+}
+
+// The errors that make a CSV file unusable as a whole (its header, a quote never closed), found
+// by a pass that keeps no row, so that none of its records is handed on before they are known.
+void check_csv_structure(std::istream& in, const std::string& file) {
+    csv::Reader reader(in);
+    if (!read_header(reader, file)) return;
+    std::optional<csv::Row> row;
+    do next_row(reader, file, row);
+    while (row);
+}
+
+void load_csv(std::istream& in, Loader& l) {
+    csv::Reader reader(in);
+    const auto header_row = read_header(reader, l.file);
+    if (!header_row) return;
+    const csv::Row& header = *header_row;
+    std::optional<csv::Row> next;
+    while (next_row(reader, l.file, next), next) {
+        const csv::Row& row = *next;
         std::vector<Problem> early;
         if (row.fields.size() != header.fields.size())
             early.push_back(Problem{l.file, row.line, "",
@@ -222,20 +272,47 @@ void load_csv(std::string_view text, Loader& l) {
     }
 }
 
+// Reads `in` (positioned at its start; `rewind` brings it back there) in `format`.
+template <typename Rewind>
+void read_stream(std::istream& in, Rewind rewind, RecordFormat format, const std::string& file_name,
+                 const std::filesystem::path& base_dir, const LoadOptions& options, const RecordVisitor& visit) {
+    Loader l{file_name, base_dir, options, visit, {}};
+    switch (format) {
+    case RecordFormat::Json: {
+        const std::string text{std::istreambuf_iterator<char>(in), {}};
+        load_json(text, l);
+        break;
+    }
+    case RecordFormat::JsonLines: load_json_lines(in, l); break;
+    case RecordFormat::Csv:
+        check_csv_structure(in, file_name);
+        rewind();
+        load_csv(in, l);
+        break;
+    }
+}
+
+// A visitor that collects into a LoadResult.
+RecordVisitor collect_into(LoadResult& result) {
+    return {[&result](HolderRecord&& r) { result.records.push_back(std::move(r)); },
+            [&result](Rejected&& r) { result.rejected.push_back(std::move(r)); }};
+}
+
 }  // namespace
 
 LoadResult parse_records(std::string_view text, RecordFormat format, const std::string& file_name,
                          const std::filesystem::path& base_dir, const LoadOptions& options) {
-    Loader l{file_name, base_dir, options, {}, {}};
-    switch (format) {
-    case RecordFormat::Json: load_json(text, l); break;
-    case RecordFormat::JsonLines: load_json_lines(text, l); break;
-    case RecordFormat::Csv: load_csv(text, l); break;
-    }
-    return std::move(l.result);
+    LoadResult result;
+    std::istringstream in{std::string(text)};
+    const auto rewind = [&] {
+        in.clear();
+        in.seekg(0);
+    };
+    read_stream(in, rewind, format, file_name, base_dir, options, collect_into(result));
+    return result;
 }
 
-LoadResult load_records(const std::filesystem::path& file, const LoadOptions& options) {
+void read_records(const std::filesystem::path& file, const LoadOptions& options, const RecordVisitor& visit) {
     const auto format = format_from_extension(file);
     if (!format)
         throw Error(ErrorKind::InvalidInput,
@@ -245,12 +322,20 @@ LoadResult load_records(const std::filesystem::path& file, const LoadOptions& op
     if (!in)
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("{}: cannot open the record file", file.string()));
-    std::ostringstream buf;
-    buf << in.rdbuf();
+    const auto rewind = [&] {
+        in.clear();
+        in.seekg(0);
+        if (!in) throw Error(ErrorKind::InvalidInput, fmt::format("{}: cannot read the record file again", file.string()));
+    };
+    read_stream(in, rewind, *format, file.string(), file.parent_path(), options, visit);
     if (in.bad())
         throw Error(ErrorKind::InvalidInput, fmt::format("{}: cannot read the record file", file.string()));
-    const std::string text = buf.str();
-    return parse_records(text, *format, file.string(), file.parent_path(), options);
+}
+
+LoadResult load_records(const std::filesystem::path& file, const LoadOptions& options) {
+    LoadResult result;
+    read_records(file, options, collect_into(result));
+    return result;
 }
 
 }  // namespace docketcard::record

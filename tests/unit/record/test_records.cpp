@@ -1,6 +1,7 @@
 // Holder record loading and validation: exact messages, each refusal, JSON / JSON Lines / CSV.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -468,6 +469,37 @@ TEST_CASE("load_records refuses unknown file types and missing files", "[record]
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::InvalidInput);
     }
+}
+
+TEST_CASE("read_records hands on each record in file order; a broken CSV file hands on none", "[record]") {
+    std::vector<std::string> seen;
+    const RecordVisitor visit{[&](HolderRecord&& r) { seen.push_back("valid " + std::to_string(r.source_line)); },
+                              [&](Rejected&& r) { seen.push_back("rejected " + std::to_string(r.line)); }};
+    read_records(kSamples / "invalid.jsonl", opts(), visit);
+    const auto all = load_records(kSamples / "invalid.jsonl", opts());
+    REQUIRE(seen.size() == all.records.size() + all.rejected.size());
+    REQUIRE_FALSE(all.rejected.empty());
+    CHECK(seen.front() == "rejected " + std::to_string(all.rejected.front().line));
+
+    seen.clear();
+    read_records(kSamples / "holders.csv", opts(), visit);
+    CHECK(seen.size() == load_records(kSamples / "holders.csv", opts()).records.size());
+    CHECK(seen.front() == "valid 2");
+
+    // The same rows with a quote never closed in the last one: the file is refused before any
+    // record is handed on.
+    const auto dir = std::filesystem::temp_directory_path() / "docketcard-read-records-test";
+    std::filesystem::create_directories(dir);
+    std::ifstream in(kSamples / "holders.csv", std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), {}};
+    const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+    std::ofstream(dir / "broken.csv", std::ios::binary) << text << "\"DC9";
+    seen.clear();
+    CHECK_THROWS_WITH(read_records(dir / "broken.csv", opts(), visit),
+                      (dir / "broken.csv").string() + ": CSV line " + std::to_string(lines + 1) +
+                          ": the quoted field opened here is never closed; close it with \"");
+    CHECK(seen.empty());
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("JPEG 2000 codestream photos are accepted; other bytes are not", "[record]") {

@@ -3,6 +3,8 @@
 // (tests/fuzz/fuzz_record_csv.cpp).
 #pragma once
 
+#include <istream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,9 +17,30 @@ struct Row {
     std::vector<std::string> fields;
 };
 
-/// Splits `text` into rows per RFC 4180, section 2. Lines that are completely empty are skipped; a
-/// UTF-8 byte order mark at the start is ignored. Throws ParseError ("line N: ...") on a quote that is
-/// never closed or on characters after a closing quote.
+/// Reads rows per RFC 4180, section 2, one at a time from a stream, holding only the row being
+/// read (a file of any length in constant memory). Lines that are completely empty are skipped; a
+/// UTF-8 byte order mark at the start is ignored.
+class Reader {
+public:
+    explicit Reader(std::istream& in);
+    /// The next row, or nullopt at the end of the stream. Throws ParseError ("line N: ...") on a
+    /// quote that is never closed or on characters after a closing quote.
+    std::optional<Row> next();
+
+private:
+    static constexpr int end_ = -1;
+    int peek();
+    int take();
+    bool at_line_end();
+    void skip_line_end();
+
+    std::streambuf* in_;
+    std::string pending_;   // bytes read while looking for a byte order mark, not yet consumed
+    std::size_t pending_at_ = 0;
+    int line_ = 1;
+};
+
+/// Every row of `text` (Reader over a string).
 std::vector<Row> parse(std::string_view text);
 
 }  // namespace docketcard::record::csv

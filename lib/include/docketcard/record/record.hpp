@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -146,6 +147,19 @@ struct LoadResult {
 /// (InvalidInput) only when the file itself cannot be read or its format cannot be recognized;
 /// problems with individual records are reported in LoadResult::rejected.
 LoadResult load_records(const std::filesystem::path& file, const LoadOptions& options = {});
+
+/// Receives the records of a file one at a time, in file order (read_records).
+struct RecordVisitor {
+    std::function<void(HolderRecord&&)> valid;
+    std::function<void(Rejected&&)> rejected;
+};
+
+/// load_records() without holding the file: hands each record, valid or rejected, to `visit`
+/// before reading the next (a JSON Lines line, a CSV row), so memory stays that of one record and
+/// the document numbers seen (about 40 bytes each). Same checks and messages as load_records. A
+/// CSV file is read twice: first for the errors that make it unusable as a whole (its header, a
+/// quote never closed), which throw before any record is handed on.
+void read_records(const std::filesystem::path& file, const LoadOptions& options, const RecordVisitor& visit);
 
 /// The three record file formats (docs/records.md).
 enum class RecordFormat : std::uint8_t { Json, JsonLines, Csv };
