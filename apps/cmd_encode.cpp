@@ -9,13 +9,17 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -39,6 +43,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// One encode thread a core, at least one, at most 16.
+unsigned default_jobs() {
+    const unsigned cores = std::thread::hardware_concurrency();
+    return cores == 0 ? 1U : std::min(cores, 16U);
+}
+
 struct EncodeOptions {
     std::string record_file;
     std::string keys_dir;
@@ -47,6 +57,7 @@ struct EncodeOptions {
     std::string issuing_authority = std::string(lds::default_issuing_authority);
     std::string document_code = "ID";
     bool plan = false;
+    unsigned jobs = default_jobs();
 };
 
 struct FileInfo {
@@ -162,9 +173,16 @@ private:
     std::deque<Pending> pending_;
 };
 
-void encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
-                   const lds::EncodeOptions& options, const fs::path& out_dir, const perso::IssuerKeys* plan_keys,
-                   Publisher& publisher) {
+// One holder encoded into its temporary folder, not yet published.
+struct Prepared {
+    fs::path tmp;
+    Encoded holder;
+};
+
+// Encodes one holder into a temporary folder of `out_dir` (published later, in input order, by
+// the Publisher). Touches nothing shared but the signer: runs on any EncodePool thread.
+Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
+                    const lds::EncodeOptions& options, const fs::path& out_dir, const perso::IssuerKeys* plan_keys) {
     lds::Lds files = lds::encode_holder(holder, options);
     // Each file's SHA-256 once: the summary lists it and the LDSSecurityObject holds the DGs'.
     std::map<std::uint16_t, Bytes> hashes;
@@ -179,7 +197,7 @@ void encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& s
     sign.signing_time = std::time(nullptr);
     files.set(lds::fid_sod, pki::sign_sod_from_hashes(dg_hashes, signer, sign));
     hashes.emplace(lds::fid_sod, crypto::sha256(files.get(lds::fid_sod)));
-    const auto td1 = mrz::make_td1(holder);
+    const std::string mrz = lds::decode_dg1(files.get(lds::dg_file_id(1)));   // the TD1 encode_holder made
 
     Encoded result{holder.document_number, out_dir / holder.document_number, {}};
     const fs::path tmp = out_dir / fmt::format(".{}.tmp-{}", holder.document_number, to_hex(crypto::random_bytes(4)));
@@ -192,7 +210,7 @@ void encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& s
     try {
         if (dir_fd < 0) throw Error(ErrorKind::InvalidInput, fmt::format("cannot open {}", tmp.string()));
         std::string summary = fmt::format("docketcard encode: document {}\n\nMRZ (TD1):\n", holder.document_number);
-        for (const auto& line : td1.lines) summary += "  " + line + "\n";
+        for (std::size_t at = 0; at < mrz.size(); at += 30) summary += "  " + mrz.substr(at, 30) + "\n";
         summary += "\nfiles:\n";
         // Files in card order: EF.COM, DGs ascending, EF.SOD.
         std::vector<std::uint16_t> order{lds::fid_com};
@@ -221,8 +239,79 @@ void encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& s
         fs::remove_all(tmp, ec);
         throw;
     }
-    publisher.add(tmp, std::move(result));
+    return {tmp, std::move(result)};
 }
+
+// A fixed set of threads running encode jobs; each submit() gives the job's future, so the caller
+// takes results in the order it submitted them. Jobs still queued when the pool is destroyed are
+// dropped (their futures report a broken promise); running ones finish first.
+class EncodePool {
+public:
+    explicit EncodePool(unsigned threads) {
+        for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+    }
+    EncodePool(const EncodePool&) = delete;
+    EncodePool& operator=(const EncodePool&) = delete;
+    ~EncodePool() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+            queue_.clear();
+        }
+        ready_.notify_all();
+        for (auto& t : threads_) t.join();
+    }
+
+    template <typename F>
+    std::future<Prepared> submit(F&& job) {
+        std::packaged_task<Prepared()> task(std::forward<F>(job));
+        auto result = task.get_future();
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(task));
+        }
+        ready_.notify_one();
+        return result;
+    }
+
+private:
+    void work() {
+        for (;;) {
+            std::packaged_task<Prepared()> task;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+                if (queue_.empty()) return;
+                task = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            task();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::packaged_task<Prepared()>> queue_;
+    bool stop_ = false;
+    std::vector<std::thread> threads_;
+};
+
+// The Document Signer's key behind a mutex: a key outside this process (a PKCS#11 token session)
+// signs one digest at a time, whichever EncodePool thread asks.
+class SerializedSigner final : public pki::DigestSigner {
+public:
+    explicit SerializedSigner(std::shared_ptr<const pki::DigestSigner> inner) : inner_(std::move(inner)) {}
+    Bytes sign_digest(ByteView digest) const override {
+        std::lock_guard lock(mutex_);
+        return inner_->sign_digest(digest);
+    }
+    std::string origin() const override { return inner_->origin(); }
+    bool check_each_signature() const override { return inner_->check_each_signature(); }
+
+private:
+    std::shared_ptr<const pki::DigestSigner> inner_;
+    mutable std::mutex mutex_;
+};
 
 // `text` with `prefix` before every line but the first (to nest a dump(2) inside another).
 std::string indented(const std::string& text, const std::string& prefix) {
@@ -314,9 +403,14 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
     record::LoadOptions load_options;
     load_options.default_document_code = o.document_code;
 
-    // Records are read, encoded and published one at a time (record::read_records): memory does
-    // not grow with the input. The output folder is made when the first holder is ready, so an
-    // unusable record file leaves no folder behind.
+    // Records are read one at a time (record::read_records) and encoded on o.jobs threads, at
+    // most two a thread in flight; each is published and reported in input order. Memory does
+    // not grow with the input. The output folder is made when the first record is read, so an
+    // unusable record file leaves no folder behind. --plan renders on one thread (its SCP03
+    // derivations may use a token session).
+    const unsigned jobs = o.plan ? 1U : o.jobs;
+    pki::DocumentSigner shared_signer = signer;
+    if (jobs > 1 && !signer.key->concurrent()) shared_signer.key = std::make_shared<SerializedSigner>(signer.key);
     std::optional<EncodeReport> report;
     std::optional<Publisher> publisher;
     auto start = [&] {
@@ -325,24 +419,58 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
         report.emplace(g.json);
         publisher.emplace(o.out_dir, [&report](const Encoded& e) { report->published(e); });
     };
-    const auto rejected = [&](record::Rejected&& r) {
-        start();
-        report->rejected(std::move(r));
+    // One record in input order: rejected by the loader, or on its way through the pool.
+    struct Slot {
+        std::optional<record::Rejected> rejected;
+        std::future<Prepared> work;
+        std::string document_number, file;
+        int line = 0;
     };
-    record::read_records(o.record_file, load_options,
-                         {[&](record::HolderRecord&& holder) {
-                              start();
-                              try {
-                                  encode_one(holder, signer, lds_options, o.out_dir, plan_keys ? &*plan_keys : nullptr,
-                                             *publisher);
-                              } catch (const Error& e) {
-                                  if (e.kind() != ErrorKind::InvalidInput) throw;
-                                  rejected({holder.source_file, holder.source_line, holder.document_number,
-                                            {{holder.source_file, holder.source_line, "", e.what()}}});
-                              }
-                          },
-                          rejected});
-    start();
+    std::deque<Slot> in_flight;
+    EncodePool pool(jobs);
+    const auto settle_front = [&] {
+        Slot slot = std::move(in_flight.front());
+        in_flight.pop_front();
+        if (slot.rejected) return report->rejected(std::move(*slot.rejected));
+        try {
+            Prepared done = slot.work.get();
+            publisher->add(std::move(done.tmp), std::move(done.holder));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::InvalidInput) throw;
+            report->rejected({slot.file, slot.line, slot.document_number, {{slot.file, slot.line, "", e.what()}}});
+        }
+    };
+    try {
+        record::read_records(
+            o.record_file, load_options,
+            {[&](record::HolderRecord&& holder) {
+                 start();
+                 Slot slot{std::nullopt, {}, holder.document_number, holder.source_file, holder.source_line};
+                 slot.work = pool.submit([&, holder = std::move(holder)] {
+                     return encode_one(holder, shared_signer, lds_options, o.out_dir, plan_keys ? &*plan_keys : nullptr);
+                 });
+                 in_flight.push_back(std::move(slot));
+                 if (in_flight.size() > 2 * jobs) settle_front();
+             },
+             [&](record::Rejected&& r) {
+                 start();
+                 in_flight.push_back(Slot{std::move(r), {}, {}, {}, 0});
+             }});
+        start();
+        while (!in_flight.empty()) settle_front();
+    } catch (...) {
+        // A fatal error: wait for what is running and remove its temporary folders.
+        for (auto& slot : in_flight) {
+            if (!slot.work.valid()) continue;
+            try {
+                const Prepared left = slot.work.get();
+                std::error_code ec;
+                fs::remove_all(left.tmp, ec);
+            } catch (...) {
+            }
+        }
+        throw;
+    }
     publisher->flush();
     return report->finish();
 }
@@ -377,6 +505,12 @@ void register_encode(CLI::App& app, GlobalOptions& globals, Action& run) {
     sub->add_flag("--plan", options->plan,
                   "Also write plan.apdu: the personalization command sequence for a card, one APDU per line, "
                   "secrets redacted (needs scp03-master.txt in --keys)");
+    sub->add_option("--jobs", options->jobs,
+                    "Encode on N threads (records are still written and listed in input order; "
+                    "default: one a core, at most 16)")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 64U).description(""));
     add_common_flags(*sub, globals, /*apdus=*/false);   // encode talks to no card
     sub->footer(help_footer(
         {"# Write each holder's LDS files under /tmp/lds, one folder per document number:",

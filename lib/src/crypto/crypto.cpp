@@ -90,10 +90,32 @@ void require_iv(ByteView iv, std::size_t n) {
 
 }  // namespace
 
-Bytes sha1(ByteView d) { return digest(EVP_sha1(), d); }
-Bytes sha256(ByteView d) { return digest(EVP_sha256(), d); }
-Bytes sha384(ByteView d) { return digest(EVP_sha384(), d); }
-Bytes sha512(ByteView d) { return digest(EVP_sha512(), d); }
+// The digest implementation fetched once from the default provider: EVP_Digest with the legacy
+// EVP_sha256() looks the implementation up again on every call (OpenSSL 3 provider fetch), which
+// a profile of `encode` showed as 2.5% of its time. Fetched objects are safe to share (OpenSSL
+// 3.0 "Multi-threading").
+const EVP_MD* fetched(const char* name) {
+    EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+    if (md == nullptr) fail("EVP_MD_fetch");
+    return md;   // kept for the life of the process
+}
+
+Bytes sha1(ByteView d) {
+    static const EVP_MD* const md = fetched("SHA1");
+    return digest(md, d);
+}
+Bytes sha256(ByteView d) {
+    static const EVP_MD* const md = fetched("SHA256");
+    return digest(md, d);
+}
+Bytes sha384(ByteView d) {
+    static const EVP_MD* const md = fetched("SHA384");
+    return digest(md, d);
+}
+Bytes sha512(ByteView d) {
+    static const EVP_MD* const md = fetched("SHA512");
+    return digest(md, d);
+}
 
 void random_bytes(std::span<std::uint8_t> out) {
     if (out.empty()) return;

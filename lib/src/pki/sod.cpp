@@ -164,6 +164,7 @@ public:
     Bytes sign_digest(ByteView digest) const override { return key_.sign_digest_der(digest); }
     std::string origin() const override { return origin_; }
     bool check_each_signature() const override { return false; }
+    bool concurrent() const override { return true; }
 
 private:
     crypto::EcPrivateKey key_;

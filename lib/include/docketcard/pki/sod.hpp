@@ -42,6 +42,10 @@ public:
     /// an in-memory OpenSSL key, whose pairing with the certificate was checked when the Document
     /// Signer was made (make_document_signer, load_document_signer).
     virtual bool check_each_signature() const { return true; }
+    /// Whether sign_digest() may be called from several threads at once: true for an in-memory
+    /// OpenSSL key (each call has its own EVP_PKEY_CTX; OpenSSL 3 keys are safe to share read-only),
+    /// false for a token session (PKCS#11 2.40 6.7.6: one operation a session at a time).
+    virtual bool concurrent() const { return false; }
 };
 
 /// A DigestSigner over a private key held in memory (the keys folder's document-signer.key).
