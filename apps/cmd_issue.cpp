@@ -54,6 +54,8 @@ struct IssueOptions {
     bool reissue = false;
     bool strict = false;
     int max_attempts = 3;
+    int lease_seconds = 60;
+    std::string station;
 };
 
 nlohmann::json event_json(const batch::Event& e) {
@@ -285,6 +287,8 @@ int run_issue(const IssueOptions& opts, const GlobalOptions& globals) {
     o.reissue = opts.reissue;
     o.strict = opts.strict;
     o.max_attempts = opts.max_attempts;
+    o.lease_seconds = opts.lease_seconds;
+    o.station = opts.station;
     o.load_options.default_document_code = opts.document_code;
     o.stop = &g_stop;
 
@@ -355,8 +359,10 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
     sub->add_option("--csca", opts.csca, "CSCA certificate that verification checks the Document Signer against")
         ->type_name("FILE")
         ->required();
-    sub->add_option("--journal", opts.journal, "The batch journal (SQLite); created when missing, in an existing folder")
-        ->type_name("FILE")
+    sub->add_option("--journal", opts.journal,
+                    "The batch journal: a SQLite file (created when missing, in an existing folder), or "
+                    "postgresql://USER@HOST/DB for a journal several stations share (password from ~/.pgpass)")
+        ->type_name("FILE|URI")
         ->required();
     sub->add_option("--reports", opts.reports, "Folder for the HTML QA report of every card")
         ->type_name("DIR")
@@ -373,6 +379,16 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
         ->type_name("N")
         ->capture_default_str()
         ->check(CLI::Range(1, 100).description(""));
+    sub->add_option("--station", opts.station,
+                    "This station's name in the journal (default: the host name); a PostgreSQL journal runs one "
+                    "batch per station at a time")
+        ->type_name("NAME");
+    sub->add_option("--lease-seconds", opts.lease_seconds,
+                    "PostgreSQL journal: how long this station's claims outlive its last heartbeat before another "
+                    "station may take its records over (1-3600)")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600).description(""));
     add_common_flags(*sub, globals);
     sub->get_option("--json")->description(
         "Stream events on stdout, one JSON object per line (batch_started ... verified, spoiled, failed), the last "

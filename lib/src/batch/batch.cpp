@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "docketcard/crypto/crypto.hpp"
+#include "docketcard/journal/pg_journal.hpp"
 #include "docketcard/journal/sqlite_journal.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/pki/sod.hpp"
@@ -266,7 +267,10 @@ private:
     [[noreturn]] void stop_on_fatal();
     void build_queue();
     void worker(Slot& slot);
-    void issue_record(Slot& slot, const Item& item);
+    /// Busy: another station holds the record (shared journal); the worker tries it again later.
+    enum class Handled { Done, Busy };
+    Handled issue_record(Slot& slot, const Item& item);
+    void set_aside_taken_over();
     void finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base,
                 std::chrono::steady_clock::time_point started);
     void spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const std::string& reason, Event base);
@@ -293,6 +297,7 @@ private:
     std::atomic<bool> fatal_flag_{false};
     std::exception_ptr fatal_;
     std::size_t failed_readers_ = 0;
+    std::size_t busy_in_row_ = 0;  // records found Busy one after the other (shared journal)
 };
 
 void Runner::load_inputs() {
@@ -385,7 +390,50 @@ void Runner::register_records() {
 }
 
 // Every in-progress attempt is finished or spoiled before anything new is claimed.
+// A card file left in a sim folder of this run whose attempts are all spoiled (e.g. taken over by
+// another station after this one lost its lease, or killed between journaling and moving it) is
+// moved into DIR/spoiled/, so no spoiled card stays among the good ones.
+void Runner::set_aside_taken_over() {
+    for (auto& slot : slots_) {
+        const fs::path* dir = slot->sim_dir();
+        if (!dir || !fs::is_directory(*dir)) continue;
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(*dir))
+            if (entry.is_regular_file() && entry.path().extension() == ".card") files.push_back(entry.path());
+        std::sort(files.begin(), files.end());
+        for (const auto& file : files) {
+            std::string serial;
+            try {
+                serial = applet::Card::open(file)->serial_hex();
+            } catch (const Error&) {
+                continue;
+            }
+            const auto attempts = journal_->attempts_by_serial(from_hex(serial));
+            if (attempts.empty() || std::any_of(attempts.begin(), attempts.end(), [](const journal::Attempt& a) {
+                    return a.state != journal::State::Spoiled;
+                }))
+                continue;
+            const auto& a = attempts.back();
+            CardInHand card{nullptr, file};
+            const auto location = slot->set_aside(std::move(card), true, serial, [] { return false; }, [](Event) {});
+            Event e;
+            e.kind = EventKind::Spoiled;
+            e.reader = slot->name();
+            e.document_number = a.document_number;
+            e.serial = serial;
+            e.attempt = a.id;
+            e.card_location = location;
+            e.detail = fmt::format("attempt {} was spoiled while its card was still here ({}); the card was set aside",
+                                   a.id, a.error.value_or("no reason recorded"));
+            emit(e);
+            ++res_.spoiled;
+            res_.spoiled_locations.push_back(location);
+        }
+    }
+}
+
 void Runner::resume() {
+    set_aside_taken_over();
     const auto in_progress = journal_->in_progress_attempts();
     if (in_progress.empty()) return;
     std::map<std::string, std::pair<fs::path, Slot*>> cards;  // serial -> sim card file
@@ -598,10 +646,21 @@ void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, Card
     emit(e);
 }
 
-void Runner::issue_record(Slot& slot, const Item& item) {
+Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
     const std::string& doc = item.rec.document_number;
+    // A shared journal: the record is claimed before any card is touched, and the claim is held
+    // over cards that turn out unusable. Released (spoiled, no card) when the batch stops first.
+    const bool shared = journal_->shared();
+    std::optional<journal::Attempt> held;
+    const auto release = [&] {
+        if (!held) return;
+        const std::lock_guard lock(mutex_);
+        journal_->mark_spoiled(held->id, "the batch stopped before a card was taken for this attempt; no card was "
+                                         "touched");
+        held.reset();
+    };
     for (;;) {
-        {
+        if (!held) {
             const std::lock_guard lock(mutex_);
             if (attempts_run_[doc] >= o_.max_attempts) {
                 ++res_.failed;
@@ -611,14 +670,59 @@ void Runner::issue_record(Slot& slot, const Item& item) {
                 e.document_number = doc;
                 e.detail = fmt::format("failed on {} cards in this run; run the batch again to retry", o_.max_attempts);
                 emit(e);
-                return;
+                return Handled::Done;
             }
         }
-        if (stopped()) return;
+        if (stopped()) {
+            release();
+            return Handled::Done;
+        }
+        if (shared && !held) {
+            journal::Claim c;
+            {
+                const std::lock_guard lock(mutex_);
+                c = journal_->try_claim(doc, slot.name(), o_.reissue);
+                if (c.outcome == journal::Claim::Outcome::Claimed) ++attempts_run_[doc];
+                if (c.outcome == journal::Claim::Outcome::Done) ++res_.skipped;
+            }
+            if (c.taken_over) {
+                Event e;
+                e.kind = EventKind::Spoiled;
+                e.reader = c.taken_over->reader;
+                e.document_number = doc;
+                e.serial = c.taken_over->card_serial.value_or("");
+                e.attempt = c.taken_over->id;
+                e.detail = c.taken_over->error.value_or("taken over");
+                emit(e);
+            }
+            switch (c.outcome) {
+                case journal::Claim::Outcome::Claimed: held = c.attempt; break;
+                case journal::Claim::Outcome::Busy: return Handled::Busy;
+                case journal::Claim::Outcome::Done: {
+                    Event e;
+                    e.kind = EventKind::Skipped;
+                    e.reader = slot.name();
+                    e.document_number = doc;
+                    e.detail = c.reason;
+                    emit(e);
+                    return Handled::Done;
+                }
+                case journal::Claim::Outcome::Refused: throw Error(ErrorKind::Journal, c.reason);
+            }
+        }
         const auto emitter = [this](Event e) { emit(std::move(e)); };
         const auto is_stopped = [this] { return stopped(); };
-        CardInHand card = slot.next_card(is_stopped, emitter);  // reader failures propagate
-        if (!card.channel) return;
+        CardInHand card;
+        try {
+            card = slot.next_card(is_stopped, emitter);  // reader failures propagate
+        } catch (...) {
+            release();
+            throw;
+        }
+        if (!card.channel) {
+            release();
+            return Handled::Done;
+        }
         const auto started = std::chrono::steady_clock::now();
         Event base;
         base.reader = slot.name();
@@ -652,6 +756,9 @@ void Runner::issue_record(Slot& slot, const Item& item) {
             if (!used.empty()) {
                 unusable = fmt::format("card {} was used before (attempt {}, {}); it must not be reused",
                                        *info.serial_hex, used.back().id, journal::to_string(used.back().state));
+            } else if (held) {
+                attempt = journal_->set_card_serial(held->id, from_hex(*info.serial_hex));
+                held.reset();
             } else {
                 attempt = journal_->claim_record(doc, slot.name(), o_.reissue);
                 ++attempts_run_[doc];
@@ -692,7 +799,7 @@ void Runner::issue_record(Slot& slot, const Item& item) {
                 e.kind = EventKind::Failed;
                 e.detail = fmt::format("the record cannot be written: {}", err.what());
                 emit(e);
-                return;
+                return Handled::Done;
             }
             continue;
         } catch (const std::exception& err) {
@@ -700,7 +807,7 @@ void Runner::issue_record(Slot& slot, const Item& item) {
             continue;
         }
         slot.set_aside(std::move(card), false, base.serial, is_stopped, emitter);
-        return;
+        return Handled::Done;
     }
 }
 
@@ -713,8 +820,22 @@ void Runner::worker(Slot& slot) {
                 if (queue_.empty()) break;
                 index = queue_.front();
                 queue_.pop_front();
+                journal_->check_lease();
             }
-            issue_record(slot, items_[index]);
+            const auto handled = issue_record(slot, items_[index]);
+            bool wait = false;
+            {
+                const std::lock_guard lock(mutex_);
+                if (handled == Handled::Busy) {
+                    // Another station makes it: ask again later (it is verified then, or its lease
+                    // expired and this station takes it over).
+                    queue_.push_back(index);
+                    wait = ++busy_in_row_ >= queue_.size();
+                } else {
+                    busy_in_row_ = 0;
+                }
+            }
+            if (wait) std::this_thread::sleep_for(o_.poll);
         }
     } catch (const Error& err) {
         if (err.kind() == ErrorKind::Journal || err.kind() == ErrorKind::Internal ||
@@ -781,11 +902,18 @@ BatchResult Runner::run() {
     // refused run leaves no journal behind. Opening a reader selects it (PC/SC: service and
     // reader name) but touches no card: a second batch is still refused before any card.
     open_readers();
+    const bool shared = journal::is_journal_uri(o_.journal_path.string());
+    if (shared) {
+        journal::check_journal_uri(o_.journal_path.string());
+        if (!o_.reports_dir)
+            throw Error(ErrorKind::Usage, "with a PostgreSQL journal, name the folder of the QA reports with "
+                                          "--reports DIR (the default JOURNAL.reports needs a journal file)");
+    }
     reports_ = o_.reports_dir ? *o_.reports_dir : fs::path(o_.journal_path.string() + ".reports");
     if (fs::exists(reports_) && !fs::is_directory(reports_))
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("the reports folder {} exists and is not a folder", reports_.string()));
-    {
+    if (!shared) {
         const fs::path folder = o_.journal_path.has_parent_path() ? o_.journal_path.parent_path() : fs::path(".");
         std::error_code ec;
         if (!fs::is_directory(folder, ec))
@@ -798,7 +926,13 @@ BatchResult Runner::run() {
     journal::BatchStart start;
     start.station = o_.station.empty() ? host_name() : o_.station;
     for (const auto& in : o_.inputs) start.input += (start.input.empty() ? "" : " ") + in.string();
-    journal_ = journal::open_sqlite_journal(o_.journal_path, start);
+    if (shared) {
+        journal::PgOptions po;
+        po.lease_seconds = o_.lease_seconds;
+        journal_ = journal::open_pg_journal(o_.journal_path.string(), start, po);
+    } else {
+        journal_ = journal::open_sqlite_journal(o_.journal_path, start);
+    }
     fs::create_directories(reports_);
 
     register_records();

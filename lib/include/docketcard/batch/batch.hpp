@@ -155,7 +155,12 @@ struct BatchOptions {
     std::vector<std::string> readers;            ///< reader names (transport/reader.hpp)
     std::filesystem::path keys_dir;              ///< perso::IssuerKeys::load
     std::filesystem::path csca;                  ///< CSCA certificate for verify_card
+    /// A SQLite journal file, or a PostgreSQL URI (postgresql://...) for a journal several
+    /// stations share (journal/pg_journal.hpp): then each record is claimed before a card is
+    /// touched, records other stations hold are tried again later, and reports_dir is required.
     std::filesystem::path journal_path;
+    /// Lease of this station's claims on a shared journal, in seconds (renewed every lease/3).
+    int lease_seconds = 60;
     std::optional<std::filesystem::path> reports_dir;  ///< default: JOURNAL.reports/
     bool reissue = false;
     bool strict = false;
