@@ -270,7 +270,9 @@ private:
     /// Busy: another station holds the record (shared journal); the worker tries it again later.
     enum class Handled { Done, Busy };
     Handled issue_record(Slot& slot, const Item& item);
-    void set_aside_taken_over();
+    /// Sim card files of this run's folders whose serial no attempt knows, per reader name.
+    using UnknownCards = std::map<std::string, std::vector<std::pair<fs::path, std::string>>>;
+    UnknownCards account_sim_cards();
     void finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base,
                 std::chrono::steady_clock::time_point started);
     void spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const std::string& reason, Event base);
@@ -392,15 +394,23 @@ void Runner::register_records() {
 // Every in-progress attempt is finished or spoiled before anything new is claimed.
 // A card file left in a sim folder of this run whose attempts are all spoiled (e.g. taken over by
 // another station after this one lost its lease, or killed between journaling and moving it) is
-// moved into DIR/spoiled/, so no spoiled card stays among the good ones.
-void Runner::set_aside_taken_over() {
+// moved into DIR/spoiled/, so no spoiled card stays among the good ones. Card files whose serial
+// no attempt knows (the batch was killed after making the card, before journaling its serial) are
+// returned: resume() gives each to the attempt of its reader that never got a serial.
+Runner::UnknownCards Runner::account_sim_cards() {
+    UnknownCards unknown;
     for (auto& slot : slots_) {
         const fs::path* dir = slot->sim_dir();
         if (!dir || !fs::is_directory(*dir)) continue;
         std::vector<fs::path> files;
         for (const auto& entry : fs::directory_iterator(*dir))
             if (entry.is_regular_file() && entry.path().extension() == ".card") files.push_back(entry.path());
-        std::sort(files.begin(), files.end());
+        // Oldest first, so the newest unknown card of a reader is the last of its list.
+        std::sort(files.begin(), files.end(), [](const fs::path& x, const fs::path& y) {
+            std::error_code ex, ey;
+            const auto tx = fs::last_write_time(x, ex), ty = fs::last_write_time(y, ey);
+            return tx != ty ? tx < ty : x < y;
+        });
         for (const auto& file : files) {
             std::string serial;
             try {
@@ -409,7 +419,11 @@ void Runner::set_aside_taken_over() {
                 continue;
             }
             const auto attempts = journal_->attempts_by_serial(from_hex(serial));
-            if (attempts.empty() || std::any_of(attempts.begin(), attempts.end(), [](const journal::Attempt& a) {
+            if (attempts.empty()) {
+                unknown[slot->name()].emplace_back(file, serial);
+                continue;
+            }
+            if (std::any_of(attempts.begin(), attempts.end(), [](const journal::Attempt& a) {
                     return a.state != journal::State::Spoiled;
                 }))
                 continue;
@@ -430,10 +444,39 @@ void Runner::set_aside_taken_over() {
             res_.spoiled_locations.push_back(location);
         }
     }
+    return unknown;
 }
 
 void Runner::resume() {
-    set_aside_taken_over();
+    auto unknown = account_sim_cards();
+    // Whatever is left of `unknown` at the end is a card no attempt can own: set aside, said so.
+    struct Leftovers {
+        Runner& r;
+        UnknownCards& cards;
+        ~Leftovers() {
+            for (auto& [reader, files] : cards)
+                for (auto& [file, serial] : files) {
+                    auto it = std::find_if(r.slots_.begin(), r.slots_.end(),
+                                           [&](const auto& s) { return s->name() == reader; });
+                    if (it == r.slots_.end()) continue;
+                    std::string location;
+                    try {
+                        location = (*it)->set_aside(CardInHand{nullptr, file}, true, serial, [] { return false; },
+                                                    [](Event) {});
+                    } catch (const std::exception&) {
+                        continue;
+                    }
+                    Event e;
+                    e.kind = EventKind::CardNotUsable;
+                    e.reader = reader;
+                    e.serial = serial;
+                    e.card_location = location;
+                    e.detail = fmt::format("card {} ({}) is in no journal attempt; it was set aside: destroy it",
+                                           serial, file.string());
+                    r.emit(e);
+                }
+        }
+    } leftovers{*this, unknown};
     const auto in_progress = journal_->in_progress_attempts();
     if (in_progress.empty()) return;
     std::map<std::string, std::pair<fs::path, Slot*>> cards;  // serial -> sim card file
@@ -470,9 +513,32 @@ void Runner::resume() {
             spoil(slot, std::move(card), a, reason, base);
         };
         switch (journal::resume_step(a, digest)) {
-            case journal::ResumeStep::SpoilUnread:
+            case journal::ResumeStep::SpoilUnread: {
+                // The card this attempt was made for, if its file is here without a journaled
+                // serial: the newest such card of the attempt's reader (by modification time). Its serial is journaled,
+                // then the card is set aside with the attempt.
+                auto it = unknown.find(a.reader);
+                auto slot_it = std::find_if(slots_.begin(), slots_.end(),
+                                            [&](const auto& s) { return s->name() == a.reader; });
+                if (it != unknown.end() && !it->second.empty() && slot_it != slots_.end()) {
+                    auto [file, serial] = it->second.back();
+                    it->second.pop_back();
+                    journal::Attempt with_serial = a;
+                    {
+                        const std::lock_guard lock(mutex_);
+                        with_serial = journal_->set_card_serial(a.id, from_hex(serial));
+                    }
+                    base.serial = serial;
+                    spoil(slot_it->get(), CardInHand{nullptr, file}, with_serial,
+                          fmt::format("interrupted before the card serial was read; card {} ({}), made for this "
+                                      "attempt, was found on resume and set aside",
+                                      serial, file.filename().string()),
+                          base);
+                    continue;
+                }
                 spoil_found_or_not("interrupted before the card serial was read");
                 continue;
+            }
             case journal::ResumeStep::SpoilOutdated:
                 spoil_found_or_not("the record changed since this card was begun; a card with outdated data is "
                                    "never locked");
@@ -648,15 +714,16 @@ void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, Card
 
 Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
     const std::string& doc = item.rec.document_number;
-    // A shared journal: the record is claimed before any card is touched, and the claim is held
-    // over cards that turn out unusable. Released (spoiled, no card) when the batch stops first.
+    // The claim is journaled before the card's first command (a shared journal: before a card is
+    // even taken, so a record another station holds costs no card) and held over cards that turn
+    // out unusable; released (spoiled, no card used) when the batch stops first.
     const bool shared = journal_->shared();
     std::optional<journal::Attempt> held;
     const auto release = [&] {
         if (!held) return;
         const std::lock_guard lock(mutex_);
-        journal_->mark_spoiled(held->id, "the batch stopped before a card was taken for this attempt; no card was "
-                                         "touched");
+        journal_->mark_spoiled(held->id, "the batch stopped before a usable card was found for this attempt; no "
+                                         "card holds its data");
         held.reset();
     };
     for (;;) {
@@ -723,6 +790,18 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
             release();
             return Handled::Done;
         }
+        if (!held) {
+            // The card is journaled (an attempt without a serial yet) before its first command, so
+            // a kill from here on leaves an attempt that the next run accounts the card to.
+            const std::lock_guard lock(mutex_);
+            try {
+                held = journal_->claim_record(doc, slot.name(), o_.reissue);
+            } catch (...) {
+                card.channel.reset();
+                throw;
+            }
+            ++attempts_run_[doc];
+        }
         const auto started = std::chrono::steady_clock::now();
         Event base;
         base.reader = slot.name();
@@ -756,13 +835,9 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
             if (!used.empty()) {
                 unusable = fmt::format("card {} was used before (attempt {}, {}); it must not be reused",
                                        *info.serial_hex, used.back().id, journal::to_string(used.back().state));
-            } else if (held) {
+            } else {
                 attempt = journal_->set_card_serial(held->id, from_hex(*info.serial_hex));
                 held.reset();
-            } else {
-                attempt = journal_->claim_record(doc, slot.name(), o_.reissue);
-                ++attempts_run_[doc];
-                attempt = journal_->set_card_serial(attempt->id, from_hex(*info.serial_hex));
             }
         }
         if (!attempt) {
