@@ -17,6 +17,7 @@
 #   5. the server restarted mid-batch: the stations stop with exit 8, nothing is reported verified
 #      that the server did not commit, and a rerun finishes every holder exactly once
 #   6. two stations racing for the last record: one card, one station issues it, the other skips
+#   7. six SIGKILLs at random moments, then a rerun: every holder once, every card file journaled
 # Exit 77 (ctest SKIP) only when the PostgreSQL server binaries are not installed.
 set -u
 DC=${1:?usage: pg_journal_test.sh DOCKETCARD SOURCE_DIR}
@@ -289,5 +290,30 @@ exactly_once 1 "race"
 got=$(for s in x y; do tail -n 1 "$T/$s.out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["issued"], d["skipped"])'; done | sort | tr '\n' ' ')
 [ "$got" = "0 1 1 0 " ] || fail "race: issued/skipped per station: $got"
 echo "pg_journal_test: 6 ok (race for the last record: one card)"
+
+# 7. SIGKILL at random moments, then the same command again: no holder lost or duplicated, and
+#    the journal agrees with the card files (every card made is journaled with its serial).
+new_db kills
+rm -rf "$T/cards-k"; : >"$T/k.out"; : >"$T/k.err"
+holders 21 >"$T/h21.jsonl"
+kills=""
+for i in 1 2 3 4 5 6; do
+    rm -f "$T/k.pid"
+    issue k "$T/h21.jsonl" & pk=$!
+    PIDS=("$pk")
+    ms_wait=$(( (RANDOM % 500) + 150 ))
+    sleep "$(printf '0.%03d' "$ms_wait")"
+    kill -9 "$(dc_pid k)" 2>/dev/null && kills="$kills ${ms_wait}ms"
+    wait "$pk" 2>/dev/null
+    PIDS=()
+done
+issue k "$T/h21.jsonl" || fail "k after the kills: exit $? $(tail -n 3 "$T/k.err")"
+exactly_once 21 "random kills"
+files=$(find "$T/cards-k" -name '*.card' | wc -l)
+good=$(find "$T/cards-k" -maxdepth 1 -name '*.card' | wc -l)
+journaled=$(sql "SELECT count(*) FROM attempts WHERE card_serial IS NOT NULL")
+[ "$files" = "$journaled" ] || fail "random kills: $files card files, $journaled attempts with a card serial"
+[ "$good" = 21 ] || fail "random kills: $good card files outside spoiled/, expected the 21 verified ones"
+echo "pg_journal_test: 7 ok (SIGKILL at$kills; $files cards made, all journaled, 21 verified)"
 
 echo "pg_journal_test: ok"
