@@ -955,6 +955,16 @@ void Runner::stop_on_fatal() {
 BatchResult Runner::run() {
     const auto started = std::chrono::steady_clock::now();
     if (o_.max_attempts < 1) throw Error(ErrorKind::Usage, "--max-attempts must be at least 1");
+    const bool shared = journal::is_journal_uri(o_.journal_path.string());
+    if (shared) {
+        // Usage errors first: a password in the URI is refused before anything is read.
+        journal::check_journal_uri(o_.journal_path.string());
+        if (!o_.reports_dir)
+            throw Error(ErrorKind::Usage, "with a PostgreSQL journal, name the folder of the QA reports with "
+                                          "--reports DIR (the default JOURNAL.reports needs a journal file)");
+        if (o_.lease_seconds < 1 || o_.lease_seconds > 3600)
+            throw Error(ErrorKind::Usage, fmt::format("--lease-seconds must be 1 to 3600, not {}", o_.lease_seconds));
+    }
     load_inputs();
     if (o_.strict && !rejected_.empty()) {
         res_.outcome = Outcome::StrictRefused;
@@ -977,13 +987,6 @@ BatchResult Runner::run() {
     // refused run leaves no journal behind. Opening a reader selects it (PC/SC: service and
     // reader name) but touches no card: a second batch is still refused before any card.
     open_readers();
-    const bool shared = journal::is_journal_uri(o_.journal_path.string());
-    if (shared) {
-        journal::check_journal_uri(o_.journal_path.string());
-        if (!o_.reports_dir)
-            throw Error(ErrorKind::Usage, "with a PostgreSQL journal, name the folder of the QA reports with "
-                                          "--reports DIR (the default JOURNAL.reports needs a journal file)");
-    }
     reports_ = o_.reports_dir ? *o_.reports_dir : fs::path(o_.journal_path.string() + ".reports");
     if (fs::exists(reports_) && !fs::is_directory(reports_))
         throw Error(ErrorKind::InvalidInput,
