@@ -127,6 +127,7 @@ public:
             case K::BatchStarted:
                 total_ = e.total;
                 done_ = e.done;
+                started_ = true;
                 log.push_back(fmt::format("issue: {} valid records, {} already issued; {}", e.total, e.done, e.detail));
                 break;
             case K::WaitingForCard:
@@ -166,7 +167,11 @@ public:
                                                      e.document_number, e.serial, e.reader));
                 break;
             case K::Rejected: log.push_back(fmt::format("rejected: {}", e.detail)); break;
-            case K::Skipped: break;
+            case K::Skipped:
+                if (!started_) break;   // verified in an earlier run: counted in batch_started
+                ++done_;
+                if (!tty_) log.push_back(fmt::format("[{}/{}] {} skipped: {}", done_, total_, e.document_number, e.detail));
+                break;
             case K::Spoiled:
                 log.push_back(fmt::format("{}: card {} for {} SPOILED: {}{}", e.reader.empty() ? "resume" : e.reader,
                                           e.serial.empty() ? "?" : e.serial, e.document_number, e.detail,
@@ -227,6 +232,7 @@ private:
     bool tty_;
     std::chrono::steady_clock::time_point start_, last_draw_{};
     std::size_t total_ = 0, done_ = 0, issued_ = 0;
+    bool started_ = false;   // after batch_started, a skipped record was verified by another station
     std::map<std::string, std::string> state_;
     int drawn_lines_ = 0;
 };

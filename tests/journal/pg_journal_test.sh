@@ -164,6 +164,13 @@ set +e
 "$DC" journal --journal "$URI" --watch 1 </dev/null >"$T/o" 2>"$T/e"; rc=$?
 : # (no set -e: every failure is checked and named)
 [ "$rc" = 2 ] && grep -q "needs a terminal" "$T/e" || fail "--watch without a terminal: exit $rc $(cat "$T/e")"
+# On a terminal (script(1) gives it one): the view is redrawn every second.
+if command -v script >/dev/null; then
+    timeout 3.5 script -qfc "'$DC' journal --journal '$URI' --watch 1" /dev/null >"$T/watch.out" 2>&1
+    n=$(grep -c "(every 1 s; Ctrl-C to stop)" "$T/watch.out")
+    [ "$n" -ge 2 ] && [ "$n" -le 4 ] || fail "--watch 1 on a terminal drew $n times in 3.5 s: $(head -c 600 "$T/watch.out")"
+    grep -q "verified $N, spoiled 0" "$T/watch.out" || fail "--watch view: $(head -c 600 "$T/watch.out")"
+fi
 echo "pg_journal_test: 1 ok (3 stations, $N holders exactly once in $ms ms: $per)"
 
 # 2. Hand-written SQL cannot make a second valid card.
