@@ -18,6 +18,7 @@
 #      that the server did not commit, and a rerun finishes every holder exactly once
 #   6. two stations racing for the last record: one card, one station issues it, the other skips
 #   7. six SIGKILLs at random moments, then a rerun: every holder once, every card file journaled
+#   8. an ordinary role whose password is only in PGPASSFILE (scram-sha-256)
 # Exit 77 (ctest SKIP) only when the PostgreSQL server binaries are not installed.
 set -u
 DC=${1:?usage: pg_journal_test.sh DOCKETCARD SOURCE_DIR}
@@ -322,5 +323,28 @@ journaled=$(sql "SELECT count(*) FROM attempts WHERE card_serial IS NOT NULL")
 [ "$files" = "$journaled" ] || fail "random kills: $files card files, $journaled attempts with a card serial"
 [ "$good" = 21 ] || fail "random kills: $good card files outside spoiled/, expected the 21 verified ones"
 echo "pg_journal_test: 7 ok (SIGKILL at$kills; $files cards made, all journaled, 21 verified)"
+
+# 8. An ordinary role (no superuser) whose password is only in PGPASSFILE: --init and a batch work;
+#    without the password file the connection is refused (exit 8) and says where to put it.
+printf 'local all docketcard trust\nlocal all all scram-sha-256\n' >"$T/pg/data/pg_hba.conf"
+as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" reload >/dev/null || fail "pg_ctl reload"
+sleep 0.5
+DB=postgres
+sql "CREATE ROLE station LOGIN PASSWORD 'pw-from-pgpass'" >/dev/null
+sql "CREATE DATABASE sdb OWNER station" >/dev/null
+printf '*:*:sdb:station:pw-from-pgpass\n' >"$T/pgpass"
+chmod 600 "$T/pgpass"
+URI="postgresql://station@/sdb?host=$T/pg"
+rc=0; "$DC" journal --journal "$URI" --init >"$T/o" 2>"$T/e" || rc=$?
+[ "$rc" = 8 ] && grep -q "pgpass" "$T/e" || fail "no password file: exit $rc $(cat "$T/e")"
+export PGPASSFILE="$T/pgpass"
+"$DC" journal --journal "$URI" --init >"$T/o" 2>&1 || fail "--init as an ordinary role: $(cat "$T/o")"
+rm -rf "$T/cards-r"; : >"$T/r.out"; : >"$T/r.err"
+issue r "$T/h1.jsonl" || fail "issue as an ordinary role: exit $? $(cat "$T/r.err")"
+DB=sdb
+exactly_once 1 "ordinary role"
+grep -q "pw-from-pgpass" "$T/r.out" "$T/r.err" "$T/o" && fail "the password was printed"
+unset PGPASSFILE
+echo "pg_journal_test: 8 ok (an ordinary role, password from PGPASSFILE only)"
 
 echo "pg_journal_test: ok"

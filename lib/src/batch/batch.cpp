@@ -774,7 +774,21 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
                     emit(e);
                     return Handled::Done;
                 }
-                case journal::Claim::Outcome::Refused: throw Error(ErrorKind::Journal, c.reason);
+                case journal::Claim::Outcome::Refused: {
+                    // E.g. another station's input holds this document number as an invalid
+                    // record: this one is not issued here, and the others go on.
+                    {
+                        const std::lock_guard lock(mutex_);
+                        ++res_.failed;
+                    }
+                    Event e;
+                    e.kind = EventKind::Failed;
+                    e.reader = slot.name();
+                    e.document_number = doc;
+                    e.detail = c.reason;
+                    emit(e);
+                    return Handled::Done;
+                }
             }
         }
         const auto emitter = [this](Event e) { emit(std::move(e)); };

@@ -38,8 +38,9 @@ Conn::Conn(const std::string& uri, std::string name) : name_(std::move(name)) {
                                 "~/.pgpass (or PGPASSFILE) for the password",
                                 name_, msg));
     }
-    // Messages in English and times in UTC whatever the server's defaults.
-    exec_script("SET TIME ZONE 'UTC'; SET lc_messages TO 'C'", "set the session");
+    // Times in UTC whatever the server's default (lc_messages is not set: only a superuser may,
+    // and stations connect as an ordinary role).
+    exec_script("SET TIME ZONE 'UTC'", "set the session");
 }
 
 Conn::~Conn() {
