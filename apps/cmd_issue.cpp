@@ -54,6 +54,8 @@ struct IssueOptions {
     bool reissue = false;
     bool strict = false;
     int max_attempts = 3;
+    int lease_seconds = 60;
+    std::string station;
 };
 
 nlohmann::json event_json(const batch::Event& e) {
@@ -125,6 +127,7 @@ public:
             case K::BatchStarted:
                 total_ = e.total;
                 done_ = e.done;
+                started_ = true;
                 log.push_back(fmt::format("issue: {} valid records, {} already issued; {}", e.total, e.done, e.detail));
                 break;
             case K::WaitingForCard:
@@ -164,7 +167,11 @@ public:
                                                      e.document_number, e.serial, e.reader));
                 break;
             case K::Rejected: log.push_back(fmt::format("rejected: {}", e.detail)); break;
-            case K::Skipped: break;
+            case K::Skipped:
+                if (!started_) break;   // verified in an earlier run: counted in batch_started
+                ++done_;
+                if (!tty_) log.push_back(fmt::format("[{}/{}] {} skipped: {}", done_, total_, e.document_number, e.detail));
+                break;
             case K::Spoiled:
                 log.push_back(fmt::format("{}: card {} for {} SPOILED: {}{}", e.reader.empty() ? "resume" : e.reader,
                                           e.serial.empty() ? "?" : e.serial, e.document_number, e.detail,
@@ -225,6 +232,7 @@ private:
     bool tty_;
     std::chrono::steady_clock::time_point start_, last_draw_{};
     std::size_t total_ = 0, done_ = 0, issued_ = 0;
+    bool started_ = false;   // after batch_started, a skipped record was verified by another station
     std::map<std::string, std::string> state_;
     int drawn_lines_ = 0;
 };
@@ -285,6 +293,8 @@ int run_issue(const IssueOptions& opts, const GlobalOptions& globals) {
     o.reissue = opts.reissue;
     o.strict = opts.strict;
     o.max_attempts = opts.max_attempts;
+    o.lease_seconds = opts.lease_seconds;
+    o.station = opts.station;
     o.load_options.default_document_code = opts.document_code;
     o.stop = &g_stop;
 
@@ -355,8 +365,10 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
     sub->add_option("--csca", opts.csca, "CSCA certificate that verification checks the Document Signer against")
         ->type_name("FILE")
         ->required();
-    sub->add_option("--journal", opts.journal, "The batch journal (SQLite); created when missing, in an existing folder")
-        ->type_name("FILE")
+    sub->add_option("--journal", opts.journal,
+                    "The batch journal: a SQLite file (created when missing, in an existing folder), or "
+                    "postgresql://USER@HOST/DB for a journal several stations share (password from ~/.pgpass)")
+        ->type_name("FILE|URI")
         ->required();
     sub->add_option("--reports", opts.reports, "Folder for the HTML QA report of every card")
         ->type_name("DIR")
@@ -373,6 +385,16 @@ void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {
         ->type_name("N")
         ->capture_default_str()
         ->check(CLI::Range(1, 100).description(""));
+    sub->add_option("--station", opts.station,
+                    "This station's name in the journal (default: the host name); a PostgreSQL journal runs one "
+                    "batch per station at a time")
+        ->type_name("NAME");
+    sub->add_option("--lease-seconds", opts.lease_seconds,
+                    "PostgreSQL journal: how long this station's claims outlive its last heartbeat before another "
+                    "station may take its records over (1-3600)")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600).description(""));
     add_common_flags(*sub, globals);
     sub->get_option("--json")->description(
         "Stream events on stdout, one JSON object per line (batch_started ... verified, spoiled, failed), the last "

@@ -54,7 +54,7 @@ for sub in $subs; do
     types="$(printf '%s\n' "$help" | sed -nE 's/^  --[a-z-]+ ([^ ]+).*/\1/p' | sed -E 's/=.*//')"
     for t in $types; do
         case "$t" in
-            FILE | DIR | NAME | CODE | N | NUMBER | DATE | TEXT | "[SECONDS]" | REQUIRED | "...") ;;
+            FILE | DIR | NAME | CODE | N | NUMBER | DATE | TEXT | "[SECONDS]" | REQUIRED | "..." | "FILE|URI") ;;
             Excludes:) ;;
             *) fail "$sub --help: option type '$t' (expected FILE, DIR, NAME, CODE, N, NUMBER, DATE, TEXT, [SECONDS])" ;;
         esac
@@ -72,6 +72,8 @@ done
 "$DC" read --help | grep -qE '^    7  wrong card \(state, or not a Secure Docket Card\): the card has no BAC secret \(blank\), or no eMRTD application$' ||
     fail "read --help: exit code 7"
 "$DC" issue --help | grep -qE '^  --max-attempts N=3 ' || fail "issue --help: --max-attempts default"
+"$DC" issue --help | grep -qE '^  --lease-seconds N=60 ' || fail "issue --help: --lease-seconds default"
+"$DC" journal --help | grep -qE '^  --watch \[SECONDS\]=2 ' || fail "journal --help: --watch default"
 "$DC" issue --help | grep -qE '^  --document-code CODE=ID ' || fail "issue --help: --document-code default"
 "$DC" write --help | grep -qE '^  --document-code CODE=ID ' || fail "write --help: --document-code default"
 "$DC" issue --help | grep -qE '^  --json +Stream events on stdout, one JSON object per line' || fail "issue --help: --json"

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "docketcard/crypto/crypto.hpp"
+#include "docketcard/journal/pg_journal.hpp"
 #include "docketcard/journal/sqlite_journal.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/pki/sod.hpp"
@@ -266,7 +267,12 @@ private:
     [[noreturn]] void stop_on_fatal();
     void build_queue();
     void worker(Slot& slot);
-    void issue_record(Slot& slot, const Item& item);
+    /// Busy: another station holds the record (shared journal); the worker tries it again later.
+    enum class Handled { Done, Busy };
+    Handled issue_record(Slot& slot, const Item& item);
+    /// Sim card files of this run's folders whose serial no attempt knows, per reader name.
+    using UnknownCards = std::map<std::string, std::vector<std::pair<fs::path, std::string>>>;
+    UnknownCards account_sim_cards();
     void finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base,
                 std::chrono::steady_clock::time_point started);
     void spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const std::string& reason, Event base);
@@ -293,6 +299,7 @@ private:
     std::atomic<bool> fatal_flag_{false};
     std::exception_ptr fatal_;
     std::size_t failed_readers_ = 0;
+    std::size_t busy_in_row_ = 0;  // records found Busy one after the other (shared journal)
 };
 
 void Runner::load_inputs() {
@@ -385,7 +392,91 @@ void Runner::register_records() {
 }
 
 // Every in-progress attempt is finished or spoiled before anything new is claimed.
+// A card file left in a sim folder of this run whose attempts are all spoiled (e.g. taken over by
+// another station after this one lost its lease, or killed between journaling and moving it) is
+// moved into DIR/spoiled/, so no spoiled card stays among the good ones. Card files whose serial
+// no attempt knows (the batch was killed after making the card, before journaling its serial) are
+// returned: resume() gives each to the attempt of its reader that never got a serial.
+Runner::UnknownCards Runner::account_sim_cards() {
+    UnknownCards unknown;
+    for (auto& slot : slots_) {
+        const fs::path* dir = slot->sim_dir();
+        if (!dir || !fs::is_directory(*dir)) continue;
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(*dir))
+            if (entry.is_regular_file() && entry.path().extension() == ".card") files.push_back(entry.path());
+        // Oldest first, so the newest unknown card of a reader is the last of its list.
+        std::sort(files.begin(), files.end(), [](const fs::path& x, const fs::path& y) {
+            std::error_code ex, ey;
+            const auto tx = fs::last_write_time(x, ex), ty = fs::last_write_time(y, ey);
+            return tx != ty ? tx < ty : x < y;
+        });
+        for (const auto& file : files) {
+            std::string serial;
+            try {
+                serial = applet::Card::open(file)->serial_hex();
+            } catch (const Error&) {
+                continue;
+            }
+            const auto attempts = journal_->attempts_by_serial(from_hex(serial));
+            if (attempts.empty()) {
+                unknown[slot->name()].emplace_back(file, serial);
+                continue;
+            }
+            if (std::any_of(attempts.begin(), attempts.end(), [](const journal::Attempt& a) {
+                    return a.state != journal::State::Spoiled;
+                }))
+                continue;
+            const auto& a = attempts.back();
+            CardInHand card{nullptr, file};
+            const auto location = slot->set_aside(std::move(card), true, serial, [] { return false; }, [](Event) {});
+            Event e;
+            e.kind = EventKind::Spoiled;
+            e.reader = slot->name();
+            e.document_number = a.document_number;
+            e.serial = serial;
+            e.attempt = a.id;
+            e.card_location = location;
+            e.detail = fmt::format("attempt {} was spoiled while its card was still here ({}); the card was set aside",
+                                   a.id, a.error.value_or("no reason recorded"));
+            emit(e);
+            ++res_.spoiled;
+            res_.spoiled_locations.push_back(location);
+        }
+    }
+    return unknown;
+}
+
 void Runner::resume() {
+    auto unknown = account_sim_cards();
+    // Whatever is left of `unknown` at the end is a card no attempt can own: set aside, said so.
+    struct Leftovers {
+        Runner& r;
+        UnknownCards& cards;
+        ~Leftovers() {
+            for (auto& [reader, files] : cards)
+                for (auto& [file, serial] : files) {
+                    auto it = std::find_if(r.slots_.begin(), r.slots_.end(),
+                                           [&](const auto& s) { return s->name() == reader; });
+                    if (it == r.slots_.end()) continue;
+                    std::string location;
+                    try {
+                        location = (*it)->set_aside(CardInHand{nullptr, file}, true, serial, [] { return false; },
+                                                    [](Event) {});
+                    } catch (const std::exception&) {
+                        continue;
+                    }
+                    Event e;
+                    e.kind = EventKind::CardNotUsable;
+                    e.reader = reader;
+                    e.serial = serial;
+                    e.card_location = location;
+                    e.detail = fmt::format("card {} ({}) is in no journal attempt; it was set aside: destroy it",
+                                           serial, file.string());
+                    r.emit(e);
+                }
+        }
+    } leftovers{*this, unknown};
     const auto in_progress = journal_->in_progress_attempts();
     if (in_progress.empty()) return;
     std::map<std::string, std::pair<fs::path, Slot*>> cards;  // serial -> sim card file
@@ -422,9 +513,32 @@ void Runner::resume() {
             spoil(slot, std::move(card), a, reason, base);
         };
         switch (journal::resume_step(a, digest)) {
-            case journal::ResumeStep::SpoilUnread:
+            case journal::ResumeStep::SpoilUnread: {
+                // The card this attempt was made for, if its file is here without a journaled
+                // serial: the newest such card of the attempt's reader (by modification time). Its serial is journaled,
+                // then the card is set aside with the attempt.
+                auto it = unknown.find(a.reader);
+                auto slot_it = std::find_if(slots_.begin(), slots_.end(),
+                                            [&](const auto& s) { return s->name() == a.reader; });
+                if (it != unknown.end() && !it->second.empty() && slot_it != slots_.end()) {
+                    auto [file, serial] = it->second.back();
+                    it->second.pop_back();
+                    journal::Attempt with_serial = a;
+                    {
+                        const std::lock_guard lock(mutex_);
+                        with_serial = journal_->set_card_serial(a.id, from_hex(serial));
+                    }
+                    base.serial = serial;
+                    spoil(slot_it->get(), CardInHand{nullptr, file}, with_serial,
+                          fmt::format("interrupted before the card serial was read; card {} ({}), made for this "
+                                      "attempt, was found on resume and set aside",
+                                      serial, file.filename().string()),
+                          base);
+                    continue;
+                }
                 spoil_found_or_not("interrupted before the card serial was read");
                 continue;
+            }
             case journal::ResumeStep::SpoilOutdated:
                 spoil_found_or_not("the record changed since this card was begun; a card with outdated data is "
                                    "never locked");
@@ -598,10 +712,22 @@ void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, Card
     emit(e);
 }
 
-void Runner::issue_record(Slot& slot, const Item& item) {
+Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
     const std::string& doc = item.rec.document_number;
+    // The claim is journaled before the card's first command (a shared journal: before a card is
+    // even taken, so a record another station holds costs no card) and held over cards that turn
+    // out unusable; released (spoiled, no card used) when the batch stops first.
+    const bool shared = journal_->shared();
+    std::optional<journal::Attempt> held;
+    const auto release = [&] {
+        if (!held) return;
+        const std::lock_guard lock(mutex_);
+        journal_->mark_spoiled(held->id, "the batch stopped before a usable card was found for this attempt; no "
+                                         "card holds its data");
+        held.reset();
+    };
     for (;;) {
-        {
+        if (!held) {
             const std::lock_guard lock(mutex_);
             if (attempts_run_[doc] >= o_.max_attempts) {
                 ++res_.failed;
@@ -611,14 +737,85 @@ void Runner::issue_record(Slot& slot, const Item& item) {
                 e.document_number = doc;
                 e.detail = fmt::format("failed on {} cards in this run; run the batch again to retry", o_.max_attempts);
                 emit(e);
-                return;
+                return Handled::Done;
             }
         }
-        if (stopped()) return;
+        if (stopped()) {
+            release();
+            return Handled::Done;
+        }
+        if (shared && !held) {
+            journal::Claim c;
+            {
+                const std::lock_guard lock(mutex_);
+                c = journal_->try_claim(doc, slot.name(), o_.reissue);
+                if (c.outcome == journal::Claim::Outcome::Claimed) ++attempts_run_[doc];
+                if (c.outcome == journal::Claim::Outcome::Done) ++res_.skipped;
+            }
+            if (c.taken_over) {
+                Event e;
+                e.kind = EventKind::Spoiled;
+                e.reader = c.taken_over->reader;
+                e.document_number = doc;
+                e.serial = c.taken_over->card_serial.value_or("");
+                e.attempt = c.taken_over->id;
+                e.detail = c.taken_over->error.value_or("taken over");
+                emit(e);
+            }
+            switch (c.outcome) {
+                case journal::Claim::Outcome::Claimed: held = c.attempt; break;
+                case journal::Claim::Outcome::Busy: return Handled::Busy;
+                case journal::Claim::Outcome::Done: {
+                    Event e;
+                    e.kind = EventKind::Skipped;
+                    e.reader = slot.name();
+                    e.document_number = doc;
+                    e.detail = c.reason;
+                    emit(e);
+                    return Handled::Done;
+                }
+                case journal::Claim::Outcome::Refused: {
+                    // E.g. another station's input holds this document number as an invalid
+                    // record: this one is not issued here, and the others go on.
+                    {
+                        const std::lock_guard lock(mutex_);
+                        ++res_.failed;
+                    }
+                    Event e;
+                    e.kind = EventKind::Failed;
+                    e.reader = slot.name();
+                    e.document_number = doc;
+                    e.detail = c.reason;
+                    emit(e);
+                    return Handled::Done;
+                }
+            }
+        }
         const auto emitter = [this](Event e) { emit(std::move(e)); };
         const auto is_stopped = [this] { return stopped(); };
-        CardInHand card = slot.next_card(is_stopped, emitter);  // reader failures propagate
-        if (!card.channel) return;
+        CardInHand card;
+        try {
+            card = slot.next_card(is_stopped, emitter);  // reader failures propagate
+        } catch (...) {
+            release();
+            throw;
+        }
+        if (!card.channel) {
+            release();
+            return Handled::Done;
+        }
+        if (!held) {
+            // The card is journaled (an attempt without a serial yet) before its first command, so
+            // a kill from here on leaves an attempt that the next run accounts the card to.
+            const std::lock_guard lock(mutex_);
+            try {
+                held = journal_->claim_record(doc, slot.name(), o_.reissue);
+            } catch (...) {
+                card.channel.reset();
+                throw;
+            }
+            ++attempts_run_[doc];
+        }
         const auto started = std::chrono::steady_clock::now();
         Event base;
         base.reader = slot.name();
@@ -653,9 +850,8 @@ void Runner::issue_record(Slot& slot, const Item& item) {
                 unusable = fmt::format("card {} was used before (attempt {}, {}); it must not be reused",
                                        *info.serial_hex, used.back().id, journal::to_string(used.back().state));
             } else {
-                attempt = journal_->claim_record(doc, slot.name(), o_.reissue);
-                ++attempts_run_[doc];
-                attempt = journal_->set_card_serial(attempt->id, from_hex(*info.serial_hex));
+                attempt = journal_->set_card_serial(held->id, from_hex(*info.serial_hex));
+                held.reset();
             }
         }
         if (!attempt) {
@@ -692,7 +888,7 @@ void Runner::issue_record(Slot& slot, const Item& item) {
                 e.kind = EventKind::Failed;
                 e.detail = fmt::format("the record cannot be written: {}", err.what());
                 emit(e);
-                return;
+                return Handled::Done;
             }
             continue;
         } catch (const std::exception& err) {
@@ -700,7 +896,7 @@ void Runner::issue_record(Slot& slot, const Item& item) {
             continue;
         }
         slot.set_aside(std::move(card), false, base.serial, is_stopped, emitter);
-        return;
+        return Handled::Done;
     }
 }
 
@@ -713,8 +909,22 @@ void Runner::worker(Slot& slot) {
                 if (queue_.empty()) break;
                 index = queue_.front();
                 queue_.pop_front();
+                journal_->check_lease();
             }
-            issue_record(slot, items_[index]);
+            const auto handled = issue_record(slot, items_[index]);
+            bool wait = false;
+            {
+                const std::lock_guard lock(mutex_);
+                if (handled == Handled::Busy) {
+                    // Another station makes it: ask again later (it is verified then, or its lease
+                    // expired and this station takes it over).
+                    queue_.push_back(index);
+                    wait = ++busy_in_row_ >= queue_.size();
+                } else {
+                    busy_in_row_ = 0;
+                }
+            }
+            if (wait) std::this_thread::sleep_for(o_.poll);
         }
     } catch (const Error& err) {
         if (err.kind() == ErrorKind::Journal || err.kind() == ErrorKind::Internal ||
@@ -759,6 +969,16 @@ void Runner::stop_on_fatal() {
 BatchResult Runner::run() {
     const auto started = std::chrono::steady_clock::now();
     if (o_.max_attempts < 1) throw Error(ErrorKind::Usage, "--max-attempts must be at least 1");
+    const bool shared = journal::is_journal_uri(o_.journal_path.string());
+    if (shared) {
+        // Usage errors first: a password in the URI is refused before anything is read.
+        journal::check_journal_uri(o_.journal_path.string());
+        if (!o_.reports_dir)
+            throw Error(ErrorKind::Usage, "with a PostgreSQL journal, name the folder of the QA reports with "
+                                          "--reports DIR (the default JOURNAL.reports needs a journal file)");
+        if (o_.lease_seconds < 1 || o_.lease_seconds > 3600)
+            throw Error(ErrorKind::Usage, fmt::format("--lease-seconds must be 1 to 3600, not {}", o_.lease_seconds));
+    }
     load_inputs();
     if (o_.strict && !rejected_.empty()) {
         res_.outcome = Outcome::StrictRefused;
@@ -785,7 +1005,7 @@ BatchResult Runner::run() {
     if (fs::exists(reports_) && !fs::is_directory(reports_))
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("the reports folder {} exists and is not a folder", reports_.string()));
-    {
+    if (!shared) {
         const fs::path folder = o_.journal_path.has_parent_path() ? o_.journal_path.parent_path() : fs::path(".");
         std::error_code ec;
         if (!fs::is_directory(folder, ec))
@@ -798,7 +1018,13 @@ BatchResult Runner::run() {
     journal::BatchStart start;
     start.station = o_.station.empty() ? host_name() : o_.station;
     for (const auto& in : o_.inputs) start.input += (start.input.empty() ? "" : " ") + in.string();
-    journal_ = journal::open_sqlite_journal(o_.journal_path, start);
+    if (shared) {
+        journal::PgOptions po;
+        po.lease_seconds = o_.lease_seconds;
+        journal_ = journal::open_pg_journal(o_.journal_path.string(), start, po);
+    } else {
+        journal_ = journal::open_sqlite_journal(o_.journal_path, start);
+    }
     fs::create_directories(reports_);
 
     register_records();

@@ -1,6 +1,10 @@
 #include "docketcard/journal/audit.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -226,6 +230,135 @@ std::string audit_json(const Audit& audit) {
                           {"batches", batches},
                           {"summary", summary},
                           {"totals", {{"records", audit.summary.records}, {"attempts", audit.summary.attempts}}}};
+    return doc.dump(2);
+}
+
+namespace {
+
+constexpr std::array<State, 6> attempt_states{State::Writing, State::Written,  State::Locked,
+                                              State::Verified, State::Spoiled, State::Superseded};
+
+// "2026-12-03T07:16:50.630Z" as milliseconds since the epoch; nullopt when not in that form.
+std::optional<std::int64_t> epoch_ms(const std::string& iso) {
+    std::tm t{};
+    int ms = 0;
+    if (iso.size() != 24 || std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &t.tm_year, &t.tm_mon, &t.tm_mday,
+                                        &t.tm_hour, &t.tm_min, &t.tm_sec, &ms) != 7)
+        return std::nullopt;
+    t.tm_year -= 1900;
+    t.tm_mon -= 1;
+    return static_cast<std::int64_t>(timegm(&t)) * 1000 + ms;
+}
+
+std::string rate_text(const std::optional<double>& r) { return r ? fmt::format("{:.1f}", *r) : std::string("-"); }
+
+}  // namespace
+
+std::vector<SiteRow> site_rows(const Audit& audit) {
+    std::map<std::pair<std::string, std::string>, SiteRow> rows;
+    std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> span;  // first start, last verified
+    for (const auto& a : audit.attempts) {
+        const auto key = std::make_pair(a.station, a.reader);
+        auto& row = rows[key];
+        if (row.by_state.empty()) {
+            row.station = a.station;
+            row.reader = a.reader;
+            for (State s : attempt_states) row.by_state[s] = 0;
+            span[key] = {INT64_MAX, INT64_MIN};
+        }
+        ++row.by_state[a.state];
+        auto& [first, last] = span[key];
+        if (const auto t = epoch_ms(a.started_at)) first = std::min(first, *t);
+        if (a.finished_at && *a.finished_at > row.last_finished) row.last_finished = *a.finished_at;
+        if (a.state == State::Verified || a.state == State::Superseded) {
+            ++row.cards;
+            if (a.finished_at)
+                if (const auto t = epoch_ms(*a.finished_at)) last = std::max(last, *t);
+        }
+    }
+    std::vector<SiteRow> out;
+    for (auto& [key, row] : rows) {
+        const auto [first, last] = span[key];
+        if (row.cards > 0 && last > first)
+            row.cards_per_hour = static_cast<double>(row.cards) * 3'600'000.0 / static_cast<double>(last - first);
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+std::string site_text(const Audit& audit) {
+    std::vector<std::vector<std::string>> table{{"STATION", "READER"}};
+    for (State s : attempt_states) {
+        std::string h = to_string(s);
+        for (auto& c : h) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        table[0].push_back(h);
+    }
+    table[0].push_back("CARDS/H");
+    table[0].push_back("LAST FINISHED");
+    for (const auto& r : site_rows(audit)) {
+        std::vector<std::string> line{r.station, fit_left(r.reader, kReaderWidth)};
+        for (State s : attempt_states) line.push_back(std::to_string(r.by_state.at(s)));
+        line.push_back(rate_text(r.cards_per_hour));
+        line.push_back(r.last_finished.empty() ? "-" : short_time(r.last_finished));
+        table.push_back(std::move(line));
+    }
+    std::vector<std::size_t> width(table[0].size(), 0);
+    for (const auto& row : table)
+        for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    std::string out;
+    for (const auto& row : table) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            // Names to the left, numbers to the right.
+            const std::string pad(width[i] - row[i].size(), ' ');
+            line += i < 2 || i + 1 == row.size() ? row[i] + pad : pad + row[i];
+            if (i + 1 < row.size()) line += "  ";
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line + "\n";
+    }
+    if (table.size() == 1) out += "(no card attempts yet)\n";
+    std::vector<std::string> open;
+    for (const auto& b : audit.batches)
+        if (!b.ended_at) open.push_back(fmt::format("{} (batch {}, pid {}, since {})", b.station, b.id, b.pid,
+                                                    short_time(b.started_at)));
+    out += fmt::format("\nstations running: {}\n", open.empty() ? std::string("none") : fmt::format("{}", fmt::join(open, ", ")));
+    std::vector<std::string> counts;
+    for (State s : all_states()) {
+        const auto it = audit.summary.by_state.find(s);
+        counts.push_back(fmt::format("{} {}", to_string(s), it == audit.summary.by_state.end() ? 0 : it->second));
+    }
+    out += fmt::format("{} records, {} card attempts: {}\n", audit.summary.records, audit.summary.attempts,
+                       fmt::format("{}", fmt::join(counts, ", ")));
+    return out;
+}
+
+std::string site_csv(const Audit& audit) {
+    std::string out = "station,reader,writing,written,locked,verified,spoiled,superseded,cards_per_hour,"
+                      "last_finished_at\r\n";
+    for (const auto& r : site_rows(audit)) {
+        out += csv_field(r.station) + "," + csv_field(r.reader);
+        for (State s : attempt_states) out += "," + std::to_string(r.by_state.at(s));
+        out += "," + (r.cards_per_hour ? fmt::format("{:.1f}", *r.cards_per_hour) : std::string()) + "," +
+               csv_field(r.last_finished) + "\r\n";
+    }
+    return out;
+}
+
+std::string site_json(const Audit& audit) {
+    auto doc = nlohmann::json::parse(audit_json(audit));
+    nlohmann::json site = nlohmann::json::array();
+    for (const auto& r : site_rows(audit)) {
+        nlohmann::json states = nlohmann::json::object();
+        for (State s : attempt_states) states[to_string(s)] = r.by_state.at(s);
+        site.push_back({{"station", r.station},
+                        {"reader", r.reader},
+                        {"states", states},
+                        {"cards", r.cards},
+                        {"cards_per_hour", r.cards_per_hour ? nlohmann::json(*r.cards_per_hour) : nlohmann::json()},
+                        {"last_finished_at", r.last_finished.empty() ? nlohmann::json() : nlohmann::json(r.last_finished)}});
+    }
+    doc["site"] = std::move(site);
     return doc.dump(2);
 }
 

@@ -61,6 +61,19 @@ ResumeStep resume_step(const Attempt& attempt, std::string_view current_record_d
     return ResumeStep::IdentifyCard;
 }
 
+Claim Journal::try_claim(std::string_view document_number, std::string_view reader, bool reissue) {
+    Claim c;
+    if (auto why = claim_refusal(document_number, reissue)) {
+        c.reason = *why;
+        const auto r = record(document_number);
+        c.outcome = r && r->state == State::Verified ? Claim::Outcome::Done : Claim::Outcome::Refused;
+        return c;
+    }
+    c.attempt = claim_record(document_number, reader, reissue);
+    c.outcome = Claim::Outcome::Claimed;
+    return c;
+}
+
 std::string record_digest(ByteView canonical_record) {
     return to_hex(crypto::sha256(canonical_record));
 }

@@ -239,6 +239,79 @@ TEST_CASE("kill at every step of one card: the rerun finishes or spoils it, neve
     check_exactly_once(o, {"DC2600001"});
 }
 
+TEST_CASE("killed after making a card, before journaling its serial: the rerun accounts for that card", "[batch]") {
+    // issue 13: the card is journaled (an attempt without serial) before its first command; a kill
+    // before its serial is journaled leaves a blank card file no attempt names. The rerun gives
+    // that card to the attempt (its serial journaled), sets it aside as spoiled, and issues the
+    // holder on a new card; a second unknown card in the folder is set aside and reported.
+    TempDir dir;
+    auto o = options(dir, write_input(dir / "holders.jsonl", sample_lines("holders.jsonl", 1)), 1);
+    o.load_options = fixed_today();
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        o.on_event = [&](const batch::Event& e) {
+            if (e.kind == batch::EventKind::CardInserted) ::raise(SIGKILL);
+        };
+        try {
+            batch::run_batch(o);
+        } catch (...) {
+        }
+        ::_exit(99);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(WIFSIGNALED(status));
+    const auto before = attempts(o.journal_path);
+    REQUIRE(before.size() == 1);
+    CHECK(before[0].state == State::Writing);
+    CHECK_FALSE(before[0].card_serial);
+    auto cards = scan_cards(o);
+    REQUIRE(cards.size() == 1);
+    const std::string made = cards[0].serial;
+    // A stray blank card nobody journaled (e.g. left by an older docketcard).
+    const fs::path stray = fs::path(o.readers[0].substr(4)) / "card-999999.card";
+    transport::open_sim_channel(stray, {}, std::nullopt).reset();
+    REQUIRE(fs::exists(stray));
+    fs::last_write_time(stray, fs::last_write_time(cards[0].path) - std::chrono::hours(1));
+
+    std::vector<batch::Event> events;
+    o.on_event = [&](const batch::Event& e) { events.push_back(e); };
+    const auto r = batch::run_batch(o);
+    CHECK(r.outcome == Outcome::Complete);
+    CHECK(r.issued == 1);
+    CHECK(r.spoiled == 1);
+    const auto after = attempts(o.journal_path);
+    REQUIRE(after.size() == 2);
+    CHECK(after[0].state == State::Spoiled);
+    CHECK(after[0].card_serial == made);
+    CHECK(after[0].error == fmt::format("interrupted before the card serial was read; card {} ({}), made for this "
+                                        "attempt, was found on resume and set aside",
+                                        made, cards[0].path.filename().string()));
+    CHECK(after[1].state == State::Verified);
+    CHECK(after[1].card_serial != made);
+    // Every card file is accounted for: the journal knows each serial except the stray one, which
+    // was set aside and reported.
+    std::set<std::string> known;
+    for (const auto& a : after)
+        if (a.card_serial) known.insert(*a.card_serial);
+    std::size_t unknown = 0;
+    for (const auto& c : scan_cards(o)) {
+        if (known.count(c.serial)) {
+            CHECK(c.spoiled_folder == (c.serial == made));
+        } else {
+            ++unknown;
+            CHECK(c.spoiled_folder);
+        }
+    }
+    CHECK(unknown == 1);
+    const auto said = std::count_if(events.begin(), events.end(), [](const batch::Event& e) {
+        return e.kind == batch::EventKind::CardNotUsable && e.detail.find("is in no journal attempt") != std::string::npos;
+    });
+    CHECK(said == 1);
+    check_exactly_once(o, {"DC2600001"});
+}
+
 TEST_CASE("invalid records are rejected and journaled; the valid ones are issued", "[batch]") {
     TempDir dir;
     auto lines = sample_lines("holders.jsonl", 3);

@@ -8,12 +8,16 @@
 // under one mutex (a journal object is single-threaded); events are delivered one at a time.
 //
 // Per record, per card (the order that makes it exactly once):
+//   0. a shared journal (PostgreSQL, journal/pg_journal.hpp) claims the record first
+//      (Journal::try_claim): a record another station holds is Busy and handed out again later,
+//      one verified by any station is skipped, so no card is taken for it;
 //   1. obtain a card: a sim:DIR/ reader makes a NEW card file in DIR; a PC/SC reader waits for a
 //      card to be inserted (the printer parks it at the encoder);
-//   2. read its serial (perso::read_card_info); a card that is not blank, or whose serial the
-//      journal already knows, is not used (PC/SC: the operator is asked to remove it);
-//   3. claim_record (exactly once: refused when the record is verified, unless --reissue),
-//      set_card_serial in the journal BEFORE the card receives any data;
+//   2. claim_record (exactly once: refused when the record is verified, unless --reissue), unless
+//      claimed in 0: the card is journaled, as an attempt without serial, BEFORE its first command;
+//   3. read its serial (perso::read_card_info); a card that is not blank, or whose serial the
+//      journal already knows, is not used (PC/SC: the operator is asked to remove it) and the
+//      claim waits for the next card; set_card_serial BEFORE the card receives any data;
 //   4. write_card -> mark_written -> lock_card -> mark_locked -> verify_card (record + CSCA),
 //      HTML report REPORTS/<document_number>-<serial>.html -> mark_verified;
 //   5. any failure of the card (refused, torn, verification failed) -> the card is set aside
@@ -22,6 +26,10 @@
 //      is retried on a new card, at most max_attempts cards per record in one run.
 //
 // Resume rules (a run of the same command after a kill; journal::resume_step):
+//   - every card file of this run's sim folders is checked against the journal first: one whose
+//     attempts are all spoiled (e.g. taken over by another station) goes to DIR/spoiled/; one no
+//     attempt knows is given to the attempt of its reader that has no serial (the newest such
+//     card: its serial is journaled and it is spoiled), and any left over is set aside, reported;
 //   - verified records are skipped (unless reissue);
 //   - an in-progress attempt without a serial is spoiled (the card got no data);
 //   - an in-progress attempt whose record changed since it began is spoiled (never lock old data);
@@ -155,7 +163,12 @@ struct BatchOptions {
     std::vector<std::string> readers;            ///< reader names (transport/reader.hpp)
     std::filesystem::path keys_dir;              ///< perso::IssuerKeys::load
     std::filesystem::path csca;                  ///< CSCA certificate for verify_card
+    /// A SQLite journal file, or a PostgreSQL URI (postgresql://...) for a journal several
+    /// stations share (journal/pg_journal.hpp): then each record is claimed before a card is
+    /// touched, records other stations hold are tried again later, and reports_dir is required.
     std::filesystem::path journal_path;
+    /// Lease of this station's claims on a shared journal, in seconds (renewed every lease/3).
+    int lease_seconds = 60;
     std::optional<std::filesystem::path> reports_dir;  ///< default: JOURNAL.reports/
     bool reissue = false;
     bool strict = false;

@@ -11,8 +11,9 @@
 // Every transition is one durable transaction. At most one attempt per record is "live"
 // (writing, written, locked or verified), so a document number is never on two valid cards.
 //
-// The interface is storage-neutral: SqliteJournal (sqlite_journal.hpp) serves one station; a
-// shared server database serving several stations can implement the same interface later.
+// The interface is storage-neutral: SqliteJournal (sqlite_journal.hpp) serves one station;
+// PgJournal (pg_journal.hpp) is one PostgreSQL database that several stations share, each
+// claiming a record under a lease before it touches a card (docs/journal.md, "The shared journal").
 #pragma once
 
 #include <cstdint>
@@ -153,6 +154,21 @@ enum class ResumeStep {
 /// Throws Error(Internal) for an attempt that is not in progress.
 ResumeStep resume_step(const Attempt& attempt, std::string_view current_record_digest);
 
+/// What Journal::try_claim() found.
+struct Claim {
+    enum class Outcome {
+        Claimed,  ///< the attempt is begun (state writing, no card yet)
+        Busy,     ///< another station holds the record under a live lease: try again later
+        Done,     ///< the record is verified (by any station): nothing to do without reissue
+        Refused,  ///< not registered, rejected, or in progress in this station's own attempt
+    };
+    Outcome outcome = Outcome::Refused;
+    std::optional<Attempt> attempt;   ///< set when Claimed
+    std::string reason;               ///< why not, when not Claimed
+    /// Claimed over an attempt of another station whose lease expired: that attempt, now spoiled.
+    std::optional<Attempt> taken_over;
+};
+
 /// SHA-256 (FIPS 180-4) of a canonical record encoding, as 64 upper-case hex digits: detects a
 /// changed record for the same document number.
 std::string record_digest(ByteView canonical_record);
@@ -211,6 +227,17 @@ public:
     virtual std::vector<Batch> batches() = 0;
     /// Counts by state.
     virtual Summary summary() = 0;
+
+    /// True for a journal several stations share (PgJournal): a batch then claims each record
+    /// before it touches a card and leaves records other stations hold to them.
+    virtual bool shared() const { return false; }
+    /// The claim of a shared journal: like claim_record(), but a record another station holds
+    /// (Busy) or that is verified (Done) is an answer, not an error. The default answers from
+    /// claim_refusal() (Refused) or claims with claim_record().
+    virtual Claim try_claim(std::string_view document_number, std::string_view reader, bool reissue);
+    /// Throws Error(Journal) when this station lost its lease on a shared journal (its heartbeat
+    /// found it expired): the station must stop. Does nothing on a single-station journal.
+    virtual void check_lease() {}
 };
 
 }  // namespace docketcard::journal
