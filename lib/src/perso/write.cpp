@@ -28,7 +28,7 @@ class Writer {
 public:
     Writer(transport::CardChannel& card, const IssuerKeys& keys, const WriteOptions& options,
            const record::HolderRecord& holder)
-        : keys_(keys), options_(options), prepared_(prepare(holder, options.docket_format_version)), counter_(card) {}
+        : keys_(keys), options_(options), prepared_(prepare(holder, options.docket_format_version, options.access)), counter_(card) {}
 
     WriteResult run() {
         WriteResult r = execute();
@@ -155,6 +155,12 @@ WriteResult Writer::execute() {
             case StepKind::PutBacSecret:
                 progress("setting the BAC secret");
                 send(put_bac_secret(view(prepared_.bac_secret)), "PUT DATA BAC secret (80 DA 00 62)");
+                break;
+            case StepKind::PutPaceSecrets:
+                progress("setting the PACE secrets");
+                if (prepared_.can) send(put_can(view(*prepared_.can)), "PUT DATA card access number (80 DA 00 65)");
+                if (prepared_.access == AccessControl::PaceOnly)
+                    send(put_access(true), "PUT DATA access control: PACE only (80 DA 00 67)");
                 break;
             case StepKind::GenerateAaKey: generate_aa_key(); break;
             case StepKind::Complete: complete(); break;

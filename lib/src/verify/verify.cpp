@@ -13,6 +13,8 @@
 #include "docketcard/record/mrz.hpp"
 #include "docketcard/auth/active_auth.hpp"
 #include "docketcard/sm/bac.hpp"
+#include "docketcard/sm/pace.hpp"
+#include "docketcard/lds/security_infos.hpp"
 #include "docketcard/iso7816/files.hpp"
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
@@ -122,6 +124,7 @@ private:
     void check_sod(const FileRead& sod_read, const Bytes& csca);
     void check_active_authentication(transport::CardChannel& sm);
     void check_locked(transport::CardChannel& sm);
+    std::optional<lds::SecurityInfos> read_card_access();
     void check_record(const record::HolderRecord& holder);
     void check_release_documents(const record::HolderRecord& holder);
     void check_endorsement();
@@ -610,6 +613,25 @@ void Verifier::holder_summary() {
     }
 }
 
+// EF.CardAccess in the clear (Part 11 9.2.11). Absent or refused: nullopt, and BAC follows
+// (Part 11 4.2: a terminal uses PACE when the chip offers it in EF.CardAccess).
+std::optional<lds::SecurityInfos> Verifier::read_card_access() {
+    Bytes raw;
+    try {
+        raw = iso7816::read_ef(card_, lds::fid_card_access);
+    } catch (const CardError& e) {
+        // 6A82 no such file, 6982 a docket card made before PACE, 6D00/6A86 a chip without
+        // file selection outside a session: every refusal means the chip offers no EF.CardAccess.
+        if (e.kind() == ErrorKind::CardRefused && e.status_word() != 0) return std::nullopt;
+        throw;
+    }
+    try {
+        return lds::parse_security_infos(raw, "EF.CardAccess");
+    } catch (const ParseError& e) {
+        throw CardError(ErrorKind::CardRefused, std::string("EF.CardAccess is malformed: ") + e.what(), 0);
+    }
+}
+
 Result Verifier::run() {
     result_.verified_at = options_.now.value_or(std::time(nullptr));
     result_.card_description = card_.description();
@@ -629,16 +651,44 @@ Result Verifier::run() {
 
     iso7816::select_application(card_);
     std::optional<sm::SecureChannel> sm;
-    try {
-        sm.emplace(sm::establish_bac(card_, mrz_info, random_));
-    } catch (const ParseError& e) {
-        throw CardError(ErrorKind::CardRefused, std::string("BAC failed: the card's answer is malformed: ") + e.what(), 0);
+    const std::optional<lds::SecurityInfos> card_access = read_card_access();
+    const lds::PaceInfo* pace_info = card_access ? card_access->usable_pace() : nullptr;
+    if (card_access && !pace_info) {
+        throw CardError(ErrorKind::CardRefused,
+                        "EF.CardAccess offers no PACE that docketcard speaks (id-PACE-ECDH-GM-AES-CBC-CMAC-128/-256 "
+                        "version 2 on brainpoolP256r1 or NIST P-256); not falling back to BAC",
+                        0);
+    }
+    if (pace_info) {
+        std::optional<SecureBytes> can = options_.can;
+        if (!can && options_.record && options_.record->card_access_number) can = options_.record->card_access_number;
+        const auto kind = can ? crypto::pace::PasswordKind::Can : crypto::pace::PasswordKind::Mrz;
+        const std::string_view password =
+            can ? std::string_view(reinterpret_cast<const char*>(can->data()), can->size()) : std::string_view(mrz_info);
+        try {
+            sm.emplace(sm::establish_pace(card_, {*pace_info->protocol, pace_info->domain()}, kind, password, random_));
+        } catch (const ParseError& e) {
+            throw CardError(ErrorKind::CardRefused, std::string("PACE failed: the card's answer is malformed: ") + e.what(), 0);
+        }
+        result_.access_control = can ? "PACE-CAN" : "PACE-MRZ";
+        add("pace", can ? "PACE with the card access number" : "PACE with the MRZ data", true,
+            fmt::format("MSE:Set AT and GENERAL AUTHENTICATE (generic mapping, {}) succeeded; secure messaging "
+                        "established (AES-{})",
+                        pace_info->domain() == crypto::pace::DomainId::BrainpoolP256r1 ? "brainpoolP256r1" : "NIST P-256",
+                        crypto::pace::key_length(*pace_info->protocol) * 8));
+    } else {
+        try {
+            sm.emplace(sm::establish_bac(card_, mrz_info, random_));
+        } catch (const ParseError& e) {
+            throw CardError(ErrorKind::CardRefused, std::string("BAC failed: the card's answer is malformed: ") + e.what(), 0);
+        }
+        result_.access_control = "BAC";
+        add("bac", "Basic Access Control with the MRZ data", true,
+            "GET CHALLENGE and MUTUAL AUTHENTICATE succeeded; secure messaging established (3DES)");
     }
     std::optional<transport::TracingChannel> traced;
     if (options_.plain_trace) traced.emplace(*sm, *options_.plain_trace);
     transport::CardChannel& session = traced ? static_cast<transport::CardChannel&>(*traced) : *sm;
-    add("bac", "Basic Access Control with the MRZ data", true,
-        "GET CHALLENGE and MUTUAL AUTHENTICATE succeeded; secure messaging established (3DES)");
 
     // EF.COM
     const FileRead com_read = read_file(session, lds::fid_com);

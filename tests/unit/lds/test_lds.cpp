@@ -193,7 +193,9 @@ TEST_CASE("DG11 and DG12 hold name, place of birth, issuing authority and date o
 
 TEST_CASE("DG13 docket data: exact bytes, round trip, refusals", "[lds][dg13]") {
     const auto holder = sample_holder();
-    lds::DocketData data{holder.a_number, holder.docket};
+    lds::DocketData data;
+    data.a_number = holder.a_number;
+    data.docket = holder.docket;
     data.version = 1;   // the layout of cards issued before version 2, still written on request
     const Bytes dg13 = lds::encode_dg13(data);
     const std::string expected =
