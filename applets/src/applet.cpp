@@ -112,6 +112,8 @@ void DocketApplet::reset() {
 void DocketApplet::end_sessions() {
     bac_.reset();
     pace_.reset();
+    ca_selected_ = false;
+    next_sm_.reset();
     rnd_ic_.reset();
     scp_.reset();
     selected_ef_.reset();
@@ -366,6 +368,11 @@ Response DocketApplet::sm_protected(const CommandApdu& c, PersistentState& st) {
     Bytes k = s.ssc;
     append(k, body);
     tlv::append(body, 0x8E, sm_mac(s.aes, view(s.ks_mac), k));
+    // Chip Authentication (Part 11 6.2): its answer goes under the old keys, then the new ones apply.
+    if (next_sm_) {
+        bac_ = std::move(next_sm_);
+        next_sm_.reset();
+    }
     return {std::move(body), r.sw};
 }
 
@@ -384,6 +391,8 @@ Response DocketApplet::bac_inner(const CommandApdu& c, PersistentState& st) {
         case 0xB0:
         case 0xB1: return read_binary(c, st);
         case 0xCA: return get_card_info(c, st, true, false);
+        case 0x22: return ca_set_at(c, st);
+        case 0x86: return ca_general_authenticate(c, st);
         case 0x88: {
             if (c.p1 != 0 || c.p2 != 0) return status(sw::incorrect_p1p2);
             if (c.data.size() != 8) return status(sw::wrong_length);
@@ -626,7 +635,7 @@ Response DocketApplet::perso(const CommandApdu& c, PersistentState& st) {
             return select_ef(c, st);
         case 0xD6: return update_binary(c, st);
         case 0xB0: return read_binary(c, st);
-        case 0x47: return aa_key(c, st);
+        case 0x47: return c.p1 == 0x82 || c.p1 == 0x83 ? ca_key(c, st) : aa_key(c, st);
         default: return status(sw::ins_not_supported);
     }
 }

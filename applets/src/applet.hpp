@@ -96,6 +96,9 @@ private:
     Response mse_set_at(const apdu::CommandApdu& c, const PersistentState& st);
     Response general_authenticate(const apdu::CommandApdu& c, PersistentState& st);
     Response pace_step(const apdu::CommandApdu& c, ByteView data, PersistentState& st);
+    Response ca_set_at(const apdu::CommandApdu& c, const PersistentState& st);
+    Response ca_general_authenticate(const apdu::CommandApdu& c, const PersistentState& st);
+    Response ca_key(const apdu::CommandApdu& c, PersistentState& st);
     Response initialize_update(const apdu::CommandApdu& c, PersistentState& st);
     Response external_authenticate(const apdu::CommandApdu& c, PersistentState& st);
     Response get_card_info(const apdu::CommandApdu& c, const PersistentState& st, bool with_serial, bool with_ticket) const;
@@ -114,6 +117,8 @@ private:
     const CardTestHooks& hooks_;
     std::optional<SmSession> bac_;   ///< the read-side session, after BAC or PACE
     std::optional<PaceRun> pace_;
+    bool ca_selected_ = false;            ///< MSE:Set AT for Chip Authentication accepted
+    std::optional<SmSession> next_sm_;    ///< after CA: the session that follows this response
     std::optional<Bytes> rnd_ic_;
     std::optional<ScpSession> scp_;
     std::optional<std::uint16_t> selected_ef_;

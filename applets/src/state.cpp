@@ -22,7 +22,7 @@ constexpr std::size_t kDigest = 32;
 // Payload tags (private class, docs/sim.md).
 constexpr tlv::Tag kSerial = 0xC1, kKvn = 0xC2, kEnc = 0xC3, kMac = 0xC4, kDek = 0xC5, kState = 0xC6,
                    kCounter = 0xC7, kFailures = 0xC8, kTicket = 0xC9, kBacSeed = 0xCA, kAaKey = 0xCB,
-                   kMrzSecret = 0xCC, kCan = 0xCD, kCanFailures = 0xCE, kPaceOnly = 0xCF,
+                   kMrzSecret = 0xCC, kCan = 0xCD, kCanFailures = 0xCE, kPaceOnly = 0xCF, kCaKey = 0xD0,
                    kFile = 0xE1, kFid = 0x80, kContent = 0x81, kWritten = 0x82;
 
 void put(SecureBytes& out, tlv::Tag tag, ByteView value) {
@@ -123,6 +123,9 @@ Bytes system_area(const PersistentState& s) {
     append(out, can);
     out.push_back(s.can_failures);
     out.push_back(s.pace_only ? 1 : 0);
+    Bytes ca(s.ca_scalar.begin(), s.ca_scalar.end());
+    ca.resize(32);
+    append(out, ca);
     return out;
 }
 
@@ -181,6 +184,7 @@ SecureBytes serialize(const PersistentState& s) {
     if (!s.can.empty()) put(payload, kCan, view(s.can));
     if (s.can_failures != 0) put_byte(payload, kCanFailures, s.can_failures);
     if (s.pace_only) put_byte(payload, kPaceOnly, 1);
+    if (!s.ca_scalar.empty()) put(payload, kCaKey, view(s.ca_scalar));
     for (const auto& [fid, f] : s.files) {
         Bytes fid_b, ranges;
         put_u16(fid_b, fid);
@@ -276,6 +280,10 @@ PersistentState deserialize(ByteView image, const std::string& origin) {
                 case kPaceOnly:
                     if (one_byte() != 1) corrupt(origin, "PACE-only flag is not 01");
                     s.pace_only = true;
+                    break;
+                case kCaKey:
+                    if (v.size() != 32) corrupt(origin, "CA key is not 32 bytes");
+                    s.ca_scalar = secure_copy(v);
                     break;
                 case kFile: {
                     tlv::Reader fr(v, "card file EF record");

@@ -56,6 +56,7 @@ struct PersistentState {
     SecureBytes can;                     ///< the card access number, 6 ASCII digits, or empty
     std::uint8_t can_failures = 0;       ///< consecutive PACE-CAN failures (docs/card-protocol.md)
     bool pace_only = false;              ///< BAC refused (write --access pace-only)
+    SecureBytes ca_scalar;               ///< Chip Authentication brainpoolP256r1 private key or empty
     std::map<std::uint16_t, ElementaryFile> files;
 
     /// Sum of all file sizes (counted against kStorageBudget).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end PACE (Doc 9303 Part 11 4.4) through a private pcscd with vpcd and docketcard-sim:
-# write (EF.CardAccess, CAN) + lock, verify says PACE-CAN and Active Authentication passes; the CAN
+# write (EF.CardAccess, CAN, CA key) + lock, verify says PACE-CAN, Chip and Active Authentication pass; the CAN
 # never appears in a -vv trace; a wrong CAN exits 5; without a CAN PACE runs with the MRZ; a
 # pace-only card refuses BAC (GET CHALLENGE 6982, sent by opensc-tool, an independent client);
 # a card written as before PACE (--access bac) still verifies with BAC. Prints the APDUs and
@@ -62,9 +62,11 @@ pace_apdus=$(grep -c 'wire  >' "$PCSC_ENV_DIR/stderr.txt")
 [ "$(status_of "$out" pace)" = '"pass"' ] || pcsc_env_fail "verify: no passing pace check: $out"
 [ "$(status_of "$out" bac)" = null ] || pcsc_env_fail "verify: a bac check on a PACE verification: $out"
 [ "$(status_of "$out" active-authentication)" = '"pass"' ] || pcsc_env_fail "verify: AA did not pass: $out"
+[ "$(status_of "$out" chip-authentication)" = '"pass"' ] || pcsc_env_fail "verify: CA did not pass: $out"
+grep -q 'wire  > 0C 22 41 A4' "$PCSC_ENV_DIR/stderr.txt" || pcsc_env_fail "verify -v: no MSE:Set AT for CA on the wire"
 [ "$(json_field "$out" 'd["ok"]')" = true ] || pcsc_env_fail "verify: not ok: $out"
 grep -q 'wire  > 00 22 C1 A4' "$PCSC_ENV_DIR/stderr.txt" || pcsc_env_fail "verify -v: no MSE:Set AT on the wire"
-echo "ok: write + lock, verify through '$r0' says PACE-CAN, active-authentication passes"
+echo "ok: write + lock, verify through '$r0' says PACE-CAN, chip-authentication and active-authentication pass"
 
 # 2. The CAN is a secret: never in a trace (as digits or as hex), at -v or -vv.
 expect_exit 0 "$docketcard" verify -vv --reader "$r0" --csca "$csca" --record "$record"
@@ -111,6 +113,9 @@ expect_exit 0 "$docketcard" lock --reader "sim:$PCSC_ENV_DIR/legacy.card" --keys
 expect_exit 0 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/legacy.card" --csca "$csca" --record "$record" --json
 [ "$(json_field "$out" 'd["access_control"]')" = '"BAC"' ] || pcsc_env_fail "legacy verify: $out"
 [ "$(status_of "$out" bac)" = '"pass"' ] || pcsc_env_fail "legacy verify: no bac check: $out"
+[ "$(status_of "$out" chip-authentication)" = '"n/a"' ] || pcsc_env_fail "legacy verify: CA is not N/A: $out"
+expect_exit 0 "$docketcard" verify --reader "sim:$PCSC_ENV_DIR/legacy.card" --csca "$csca" --record "$record" \
+    --require-docket-card
 # One verification of each in-process (sim: reader, no link time): APDUs and milliseconds.
 expect_exit 0 "$docketcard" lock --reader "sim:$PCSC_ENV_DIR/trace.card" --keys "$keys" --yes
 for kind in legacy trace; do

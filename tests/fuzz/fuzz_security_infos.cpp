@@ -1,5 +1,6 @@
 // libFuzzer target: lds::parse_security_infos, the parser of EF.CardAccess (read in the clear,
-// before any authentication: the most exposed parser of the terminal) and of DG14's SecurityInfos.
+// before any authentication: the most exposed parser of the terminal), and lds::parse_dg14 (the
+// same SecurityInfos with Chip Authentication keys, read before EF.SOD has vouched for them).
 // What parses must describe only what the bytes hold; anything but a docketcard::Error escaping is
 // a bug.
 #include <cstddef>
@@ -17,6 +18,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (p.usable()) (void)p.domain();
             if (p.version < 0 || (p.parameter_id && *p.parameter_id < 0)) std::abort();
         }
+    } catch (const docketcard::Error&) {
+    }
+    try {
+        // DG14: the same SET inside 6E, with ChipAuthenticationInfo and ChipAuthenticationPublicKeyInfo.
+        const auto dg14 = docketcard::lds::parse_dg14(docketcard::ByteView(data, size));
+        for (const auto& k : dg14.chip_auth_keys)
+            if (k.public_point.size() > size) std::abort();
     } catch (const docketcard::Error&) {
     }
     return 0;

@@ -29,6 +29,55 @@ bool is_pace_oid(ByteView oid) {
     return oid.size() == prefix.size() + 2 && std::equal(prefix.begin(), prefix.end(), oid.begin());
 }
 
+// id-CA-ECDH = 0.4.0.127.0.7.2.2.3.2 (Part 11 9.2.5); id-PK-ECDH = 0.4.0.127.0.7.2.2.1.2 (9.2.6).
+bool is_ca_oid(ByteView oid) {
+    static const Bytes prefix = from_hex("04007F000702020302");
+    return oid.size() == prefix.size() + 1 && std::equal(prefix.begin(), prefix.end(), oid.begin());
+}
+const Bytes& pk_ecdh_oid() {
+    static const Bytes oid = from_hex("04007F000702020102");
+    return oid;
+}
+const Bytes& ec_public_key_oid() {   // 1.2.840.10045.2.1
+    static const Bytes oid = from_hex("2A8648CE3D0201");
+    return oid;
+}
+const Bytes& curve_oid(pace::DomainId d) {
+    static const Bytes brainpool = from_hex("2B2403030208010107");   // 1.3.36.3.3.2.8.1.1.7
+    static const Bytes p256 = from_hex("2A8648CE3D030107");           // 1.2.840.10045.3.1.7
+    return d == pace::DomainId::BrainpoolP256r1 ? brainpool : p256;
+}
+
+// SubjectPublicKeyInfo { AlgorithmIdentifier { id-ecPublicKey, namedCurve }, BIT STRING point }.
+std::optional<ChipAuthPublicKey> parse_ca_key(tlv::Reader& fields, const std::string& what) {
+    const tlv::Object spki = fields.next();
+    if (spki.tag != 0x30) throw ParseError(what + ": chipAuthenticationPublicKey is not a SubjectPublicKeyInfo");
+    tlv::Reader s(spki.value, what);
+    const tlv::Object alg = s.expect(0x30);
+    const tlv::Object bits = s.expect(0x03);
+    s.expect_end();
+    tlv::Reader a(alg.value, what);
+    const tlv::Object alg_oid = a.expect(0x06);
+    if (a.empty()) throw ParseError(what + ": the key's algorithm has no domain parameters");
+    const tlv::Object params = a.next();
+    if (bits.value.size() < 2 || bits.value[0] != 0x00) throw ParseError(what + ": the public key BIT STRING is malformed");
+    if (!std::equal(alg_oid.value.begin(), alg_oid.value.end(), ec_public_key_oid().begin(), ec_public_key_oid().end()) ||
+        params.tag != 0x06)
+        return std::nullopt;   // explicit parameters or another algorithm: not ours
+    ChipAuthPublicKey k;
+    bool known = false;
+    for (pace::DomainId d : {pace::DomainId::BrainpoolP256r1, pace::DomainId::NistP256}) {
+        const Bytes& c = curve_oid(d);
+        if (std::equal(params.value.begin(), params.value.end(), c.begin(), c.end())) {
+            k.domain = d;
+            known = true;
+        }
+    }
+    if (!known) return std::nullopt;
+    k.public_point.assign(bits.value.begin() + 1, bits.value.end());
+    return k;
+}
+
 }  // namespace
 
 bool PaceInfo::usable() const noexcept {
@@ -62,6 +111,27 @@ SecurityInfos parse_security_infos(ByteView der, const std::string& context) {
         const tlv::Object oid = fields.next();
         if (oid.tag != 0x06 || oid.value.empty())
             throw ParseError(fmt::format("{}: does not begin with an OBJECT IDENTIFIER", what));
+        if (is_ca_oid(oid.value)) {
+            ChipAuthInfo ca;
+            ca.protocol_oid.assign(oid.value.begin(), oid.value.end());
+            if (fields.empty()) throw ParseError(fmt::format("{}: ChipAuthenticationInfo without its version", what));
+            ca.version = small_integer(fields.next(), what + " version");
+            if (!fields.empty()) ca.key_id = small_integer(fields.next(), what + " keyId");
+            fields.expect_end();
+            pace::Protocol known{};
+            if (pace::protocol_from_oid(oid.value, known) &&
+                (known == pace::Protocol::CaEcdhAes128 || known == pace::Protocol::CaEcdhAes256))
+                ca.protocol = known;
+            out.chip_auth.push_back(std::move(ca));
+            continue;
+        }
+        if (std::equal(oid.value.begin(), oid.value.end(), pk_ecdh_oid().begin(), pk_ecdh_oid().end())) {
+            if (fields.empty()) throw ParseError(fmt::format("{}: ChipAuthenticationPublicKeyInfo without its key", what));
+            std::optional<ChipAuthPublicKey> key = parse_ca_key(fields, what);
+            if (!fields.empty() && key) key->key_id = small_integer(fields.next(), what + " keyId");
+            if (key) out.chip_auth_keys.push_back(std::move(*key));
+            continue;
+        }
         if (!is_pace_oid(oid.value)) {
             out.other_oids.emplace_back(oid.value.begin(), oid.value.end());
             continue;
@@ -85,6 +155,27 @@ Bytes encode_card_access(pace::Protocol protocol, pace::DomainId domain) {
     const Bytes info = tlv::encode(0x30, {tlv::encode(0x06, pace::oid(protocol)), tlv::encode(0x02, Bytes{0x02}),
                                           tlv::encode(0x02, Bytes{static_cast<std::uint8_t>(domain)})});
     return tlv::encode(0x31, info);
+}
+
+Bytes encode_dg14_pace_ca(ByteView ca_point) {
+    const Bytes aa = tlv::encode(0x30, {from_hex("0606678108010105"), from_hex("020101"), from_hex("06082A8648CE3D040302")});
+    const Bytes card_access_file = encode_card_access(pace::Protocol::PaceEcdhGmAes128, pace::DomainId::BrainpoolP256r1);
+    const tlv::Object card_access = tlv::parse_single(card_access_file);
+    const Bytes ca_info =
+        tlv::encode(0x30, {tlv::encode(0x06, pace::oid(pace::Protocol::CaEcdhAes128)), tlv::encode(0x02, Bytes{0x01})});
+    Bytes bits{0x00};
+    append(bits, ca_point);
+    const Bytes spki = tlv::encode(0x30, {tlv::encode(0x30, {tlv::encode(0x06, ec_public_key_oid()),
+                                                            tlv::encode(0x06, curve_oid(pace::DomainId::BrainpoolP256r1))}),
+                                          tlv::encode(0x03, bits)});
+    const Bytes ca_key = tlv::encode(0x30, {tlv::encode(0x06, pk_ecdh_oid()), spki});
+    return tlv::encode(0x6E, {tlv::encode(0x31, {aa, card_access.value, ca_info, ca_key})});
+}
+
+SecurityInfos parse_dg14(ByteView dg14) {
+    const tlv::Object outer = tlv::parse_single(dg14, "DG14");
+    if (outer.tag != 0x6E) throw ParseError(fmt::format("DG14: expected tag 6E, found {:02X}", outer.tag));
+    return parse_security_infos(outer.value, "DG14");
 }
 
 }  // namespace docketcard::lds

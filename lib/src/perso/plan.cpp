@@ -121,6 +121,11 @@ private:
                     line(apdu_line(put_access(true)));
                 }
                 break;
+            case StepKind::GenerateCaKey:
+                comment("GENERATE CA KEY: the chip makes its Chip Authentication key pair (brainpoolP256r1) and "
+                        "answers 7F49 { 86 point }; DG14 = AA, PACE and CA infos with that point");
+                line(apdu_line(generate_ca_key()));
+                break;
             case StepKind::GenerateAaKey:
                 comment("GENERATE AA KEY: the chip makes its Active Authentication key pair and answers 7F49 { 86 point }");
                 line(apdu_line(generate_aa_key()));

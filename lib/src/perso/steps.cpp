@@ -134,6 +134,7 @@ Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_
     for (int dg : {1, 2, 11, 12, 13}) p.steps.push_back({K::WriteFile, lds::dg_file_id(dg)});
     p.steps.push_back({K::PutBacSecret});
     if (pace && (p.can || access == AccessControl::PaceOnly)) p.steps.push_back({K::PutPaceSecrets});
+    if (pace) p.steps.push_back({K::GenerateCaKey});
     p.steps.push_back({K::GenerateAaKey});
     p.steps.push_back({K::WriteFile, lds::dg_file_id(14)});
     p.steps.push_back({K::WriteFile, lds::dg_file_id(15)});
@@ -157,6 +158,8 @@ CommandApdu update_binary(std::uint16_t offset, ByteView data) {
     return CommandApdu::update_binary(offset, Bytes(data.begin(), data.end()));
 }
 CommandApdu read_binary(std::uint16_t offset, std::size_t le) { return CommandApdu::read_binary(offset, le); }
+CommandApdu generate_ca_key() { return CommandApdu(0x80, 0x47, 0x82, 0x00, {}, 256); }
+CommandApdu read_ca_public_key() { return CommandApdu(0x80, 0x47, 0x83, 0x00, {}, 256); }
 CommandApdu put_can(ByteView can) { return CommandApdu(0x80, 0xDA, 0x00, 0x65, Bytes(can.begin(), can.end())); }
 CommandApdu put_access(bool pace_only) { return CommandApdu(0x80, 0xDA, 0x00, 0x67, Bytes{pace_only ? std::uint8_t{1} : std::uint8_t{0}}); }
 CommandApdu put_bac_secret(ByteView secret) { return CommandApdu(0x80, 0xDA, 0x00, 0x62, Bytes(secret.begin(), secret.end())); }

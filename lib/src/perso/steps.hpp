@@ -26,6 +26,7 @@ enum class StepKind {
     WriteFile,           ///< CREATE FILE, SELECT, UPDATE BINARY in chunks
     PutBacSecret,        ///< PUT DATA 62
     PutPaceSecrets,      ///< PUT DATA 65 (the CAN, when the record has one) and 67 (PACE only)
+    GenerateCaKey,       ///< GENERATE CA KEY (PACE cards); DG14 follows from its answer
     GenerateAaKey,       ///< GENERATE AA KEY; DG15 and EF.SOD follow from its answer
     Complete,            ///< PUT DATA 69 with every file's digest: the card checks its files
 };
@@ -74,6 +75,10 @@ apdu::CommandApdu put_can(ByteView can);
 /// PUT DATA 67: 00 BAC and PACE, 01 PACE only.
 apdu::CommandApdu put_access(bool pace_only);
 apdu::CommandApdu generate_aa_key();
+/// GENERATE CA KEY (docs/card-protocol.md, "Chip Authentication"): 80 47 82 00, Le 00.
+apdu::CommandApdu generate_ca_key();
+/// READ CA PUBLIC KEY: 80 47 83 00, Le 00.
+apdu::CommandApdu read_ca_public_key();
 apdu::CommandApdu read_aa_public_key();
 /// COMPLETE (docs/card-protocol.md): for each of `fids` in order, the FID and the first 16 bytes of
 /// the SHA-256 of the file's content in `files`. The card answers 6A80 unless they name exactly

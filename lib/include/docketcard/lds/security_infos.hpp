@@ -36,13 +36,33 @@ struct PaceInfo {
     crypto::pace::DomainId domain() const;
 };
 
+/// One ChipAuthenticationInfo (Part 11 9.2.5): the CA protocol and its version (1).
+struct ChipAuthInfo {
+    Bytes protocol_oid;
+    int version = 0;
+    std::optional<int> key_id;
+    std::optional<crypto::pace::Protocol> protocol;   ///< set for id-CA-ECDH-AES-CBC-CMAC-128/-256
+};
+
+/// One ChipAuthenticationPublicKeyInfo (Part 11 9.2.6) with an ECDH key (id-PK-ECDH) on a named
+/// curve docketcard knows (brainpoolP256r1 or NIST P-256).
+struct ChipAuthPublicKey {
+    crypto::pace::DomainId domain = crypto::pace::DomainId::BrainpoolP256r1;
+    Bytes public_point;   ///< 04 || X || Y
+    std::optional<int> key_id;
+};
+
 /// The SecurityInfos of EF.CardAccess or DG14, as far as docketcard reads them.
 struct SecurityInfos {
     std::vector<PaceInfo> pace;
+    std::vector<ChipAuthInfo> chip_auth;
+    std::vector<ChipAuthPublicKey> chip_auth_keys;   ///< id-PK-ECDH keys on known curves
     std::vector<Bytes> other_oids;   ///< protocols of every other SecurityInfo, in order
 
     /// The first usable PACEInfo, or nullptr.
     const PaceInfo* usable_pace() const noexcept;
+    /// True when a ChipAuthenticationInfo is present (Part 11 9.2.5: the chip supports CA).
+    bool offers_chip_auth() const noexcept { return !chip_auth.empty(); }
 };
 
 /// Parses a SecurityInfos SET (the whole content of EF.CardAccess; DG14's value inside tag 6E).
@@ -52,5 +72,14 @@ SecurityInfos parse_security_infos(ByteView der, const std::string& context = "S
 
 /// EF.CardAccess with one PACEInfo for `protocol` version 2 on `domain` (Part 11 9.2.1, 9.2.11).
 Bytes encode_card_access(crypto::pace::Protocol protocol, crypto::pace::DomainId domain);
+
+/// DG14 (Part 10 4.7.14) of a PACE and Chip Authentication card: 6E { SET { ActiveAuthenticationInfo
+/// (ecdsa-with-SHA256), PACEInfo (as EF.CardAccess: DG14 is signed, EF.CardAccess is not, 9.2.11),
+/// ChipAuthenticationInfo (id-CA-ECDH-AES-CBC-CMAC-128, version 1), ChipAuthenticationPublicKeyInfo
+/// (id-PK-ECDH, SubjectPublicKeyInfo id-ecPublicKey on brainpoolP256r1 with `ca_point`) } }.
+Bytes encode_dg14_pace_ca(ByteView ca_point);
+
+/// The SecurityInfos inside DG14 (tag 6E); ParseError as parse_security_infos.
+SecurityInfos parse_dg14(ByteView dg14);
 
 }  // namespace docketcard::lds
