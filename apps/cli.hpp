@@ -142,6 +142,7 @@ struct InspectionInputs {
     std::string document_number;
     std::string date_of_birth;
     std::string date_of_expiry;
+    std::string can;   ///< PACE card access number (a secret: never printed)
 };
 
 /// Adds --reader, --wait, --csca (required), --record (described by `record_help`),

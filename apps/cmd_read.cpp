@@ -111,6 +111,7 @@ json read_json(const verify::Result& r, bool is_authentic, const std::string& ph
     return {{"ok", is_authentic},
             {"authentic", is_authentic},
             {"serial", r.serial_hex.empty() ? json(nullptr) : json(r.serial_hex)},
+            {"access_control", r.access_control},
             {"holder", holder},
             {"docket", docket},
             {"background_check", check},
@@ -199,7 +200,7 @@ void register_read(CLI::App& app, GlobalOptions& globals, Action& run) {
          {exit_code::usage},
          {exit_code::invalid_input, "unusable record, CSCA file or --out folder"},
          {exit_code::communication},
-         {exit_code::card_refused, "BAC refused (wrong MRZ data)"},
+         {exit_code::card_refused, "BAC or PACE failed (wrong MRZ data or CAN), or the card refuses BAC"},
          {exit_code::verification_failed, "the card is shown but failed authentication: do not rely on it"},
          {exit_code::wrong_card_state, "the card has no BAC secret (blank), or no eMRTD application"}}));
     sub->callback([o, &globals, &run] { run = [o, &globals] { return run_read(*o, globals); }; });

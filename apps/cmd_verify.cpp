@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fmt/core.h>
 
 #include "cli.hpp"
@@ -62,6 +63,10 @@ void add_inspection_options(CLI::App& sub, InspectionInputs& in, const std::stri
         ->type_name("DATE");
     sub.add_option("--date-of-expiry", in.date_of_expiry, "Without --record: date of expiry, YYMMDD or YYYY-MM-DD")
         ->type_name("DATE");
+    sub.add_option("--can", in.can,
+                   "Card access number for PACE (6 digits; default: the record's card_access_number, else PACE "
+                   "with the MRZ data)")
+        ->type_name("NUMBER");
 }
 
 void apply_inspection_inputs(const InspectionInputs& in, verify::Options& options) {
@@ -76,6 +81,11 @@ void apply_inspection_inputs(const InspectionInputs& in, verify::Options& option
                         "give --record FILE, or all of --document-number, --date-of-birth and --date-of-expiry");
         options.mrz_key = verify::MrzKey{in.document_number, in.date_of_birth, in.date_of_expiry};
         verify::mrz_information(*options.mrz_key);  // refuse bad fields before touching the card
+    }
+    if (!in.can.empty()) {
+        if (in.can.size() != 6 || !std::all_of(in.can.begin(), in.can.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            throw Error(ErrorKind::Usage, "--can: expected the 6 digits of the card access number");
+        options.can = SecureBytes(in.can.begin(), in.can.end());
     }
     if (!fs::exists(in.csca)) throw Error(ErrorKind::InvalidInput, fmt::format("CSCA certificate {} not found", in.csca));
 }
@@ -145,6 +155,7 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
                               {"detail", c.detail}});
         print_json({{"ok", ok},
                     {"serial", result.serial_hex.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.serial_hex)},
+                    {"access_control", result.access_control},
                     {"checks", checks},
                     {"holder", {{"mrz", result.mrz}, {"full_name", result.full_name}}},
                     {"report", report_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(report_path)}});
@@ -191,7 +202,7 @@ void register_verify(CLI::App& app, GlobalOptions& globals, Action& run) {
          {exit_code::usage},
          {exit_code::invalid_input, "unusable record or CSCA file"},
          {exit_code::communication},
-         {exit_code::card_refused, "BAC failed (wrong MRZ data)"},
+         {exit_code::card_refused, "BAC or PACE failed (wrong MRZ data or CAN), or the card refuses BAC"},
          {exit_code::verification_failed, "a check failed"},
          {exit_code::wrong_card_state, "the card has no BAC secret (blank), or no eMRTD application"}}));
     sub->callback([o, &globals, &run] { run = [o, &globals] { return run_verify(*o, globals); }; });

@@ -31,6 +31,7 @@ struct WriteOptions {
     std::string keys_dir;
     std::string document_number;
     std::string document_code = "ID";   ///< of records without a document_code field
+    std::string access = "bac-pace";    ///< --access
 };
 
 std::string problems_of(const record::Rejected& r) {
@@ -105,6 +106,9 @@ int run_write(const WriteOptions& o, const GlobalOptions& g) {
     auto printer = std::make_shared<ProgressPrinter>();
     perso::WriteOptions options;
     options.on_progress = [printer](const perso::Progress& p) { (*printer)(p); };
+    options.access = o.access == "bac"         ? perso::AccessControl::Bac
+                     : o.access == "pace-only" ? perso::AccessControl::PaceOnly
+                                               : perso::AccessControl::BacAndPace;
 
     transport::ConnectOptions connect;
     connect.exclusive = true;
@@ -180,6 +184,12 @@ void register_write(CLI::App& app, GlobalOptions& globals, Action& run) {
         ->type_name("CODE")
         ->capture_default_str()
         ->check(document_code_validator());
+    sub->add_option("--access", options->access,
+                    "How inspection systems open the chip: bac-pace (EF.CardAccess, PACE with the record's CAN or "
+                    "the MRZ; BAC kept), pace-only (the card refuses BAC), bac (no PACE, as cards before PACE)")
+        ->type_name("NAME")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"bac-pace", "pace-only", "bac"}).description(""));
     add_common_flags(*sub, globals);
     sub->footer(help_footer(
         {"# Personalize the card in reader 0 (the same command again finishes a card left incomplete):",

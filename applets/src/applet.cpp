@@ -23,7 +23,7 @@ Response ok(Bytes data = {}) { return {std::move(data), sw::ok}; }
 bool known_ins(std::uint8_t ins) {
     switch (ins) {
         case 0xA4: case 0xB0: case 0xB1: case 0xCA: case 0x84: case 0x82: case 0x88:
-        case 0x50: case 0xE0: case 0xE4: case 0xD6: case 0xDA: case 0x47:
+        case 0x50: case 0xE0: case 0xE4: case 0xD6: case 0xDA: case 0x47: case 0x22: case 0x86:
             return true;
         default:
             return false;
@@ -51,10 +51,10 @@ bool lds_fid(std::uint16_t fid) {
     return (fid >= 0x0101 && fid <= 0x0110) || fid == 0x011C || fid == 0x011D || fid == 0x011E;
 }
 
-Bytes ssc_bytes(std::uint64_t ssc) {
-    Bytes b;
-    for (int shift = 56; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(ssc >> shift));
-    return b;
+// The send sequence counter as a big-endian unsigned integer of its own width (Part 11 9.8.2).
+void increment(Bytes& ssc) {
+    for (auto it = ssc.rbegin(); it != ssc.rend(); ++it)
+        if (++*it != 0) break;
 }
 
 Bytes counter_block(std::uint64_t counter, bool response) {
@@ -111,6 +111,9 @@ void DocketApplet::reset() {
 
 void DocketApplet::end_sessions() {
     bac_.reset();
+    pace_.reset();
+    ca_selected_ = false;
+    next_sm_.reset();
     rnd_ic_.reset();
     scp_.reset();
     selected_ef_.reset();
@@ -133,7 +136,7 @@ Bytes DocketApplet::process(ByteView raw, PersistentState& st) {
         switch (c.cla & ~0x10) {
             case 0x00:
             case 0x80: r = plain(c, st); break;
-            case 0x0C: r = bac_protected(raw, c, st); break;
+            case 0x0C: r = sm_protected(c, st); break;
             case 0x84: r = scp_protected(raw, c, st); break;
             default: r = status(sw::cla_not_supported); break;
         }
@@ -145,7 +148,8 @@ Bytes DocketApplet::process(ByteView raw, PersistentState& st) {
 
 Response DocketApplet::plain(const CommandApdu& c, PersistentState& st) {
     if (!known_ins(c.ins)) return status(sw::ins_not_supported);
-    if ((c.cla & 0x10) != 0) {
+    // GENERAL AUTHENTICATE steps 1-3 of PACE are sent with the chaining bit (Part 11 4.4.4.2).
+    if ((c.cla & 0x10) != 0 && c.ins != 0x86) {
         if (personalization_ins(c.ins)) return status(sealed(st) ? sw::conditions_not_satisfied : sw::security_status_not_satisfied);
         return status(sw::chaining_not_supported);
     }
@@ -162,7 +166,14 @@ Response DocketApplet::plain(const CommandApdu& c, PersistentState& st) {
                 end_sessions();
                 return status(sw::sm_data_objects_incorrect);
             }
+            // EF.CardAccess is read in the clear (Part 11 9.2.11, Part 10 3.11.2): before PACE the
+            // terminal learns from it which PACE the chip offers.
+            if (!scp_ && c.ins == 0xA4 && c.p2 == 0x0C && c.data.size() == 2 && get_u16(c.data, 0) == 0x011C)
+                return select_ef(c, st);
+            if (!scp_ && (c.ins == 0xB0 || c.ins == 0xB1) && selected_ef_ == 0x011C) return read_binary(c, st);
             return status(sw::security_status_not_satisfied);
+        case 0x22: return mse_set_at(c, st);
+        case 0x86: return general_authenticate(c, st);
         case 0xCA: return get_card_info(c, st, st.state != Lifecycle::Locked, false);
         case 0x84: return get_challenge(c, st);
         case 0x82: return mutual_authenticate(c, st);
@@ -218,6 +229,8 @@ Response DocketApplet::get_challenge(const CommandApdu& c, const PersistentState
     if (c.p1 != 0 || c.p2 != 0) return status(sw::incorrect_p1p2);
     if (!c.data.empty() || c.le != 8) return status(sw::wrong_length);
     if (st.bac_seed.empty()) return status(sw::conditions_not_satisfied);
+    // A PACE-only card refuses BAC (docs/card-protocol.md, "PACE").
+    if (st.pace_only) return status(sw::security_status_not_satisfied);
     bac_.reset();
     scp_.reset();
     selected_ef_.reset();
@@ -229,6 +242,7 @@ Response DocketApplet::get_challenge(const CommandApdu& c, const PersistentState
 Response DocketApplet::mutual_authenticate(const CommandApdu& c, const PersistentState& st) {
     if (c.p1 != 0 || c.p2 != 0) return status(sw::incorrect_p1p2);
     if (c.data.size() != 40) return status(sw::wrong_length);
+    if (st.pace_only) return status(sw::security_status_not_satisfied);
     if (!rnd_ic_ || st.bac_seed.empty()) return status(sw::conditions_not_satisfied);
     const Bytes rnd_ic = *rnd_ic_;
     rnd_ic_.reset();  // one attempt per challenge
@@ -251,20 +265,40 @@ Response DocketApplet::mutual_authenticate(const CommandApdu& c, const Persisten
     const Bytes m_ic = crypto::retail_mac(view(k_mac), crypto::pad_m2(e_ic, 8));
     SecureBytes seed(16);
     for (std::size_t i = 0; i < 16; ++i) seed[i] = static_cast<std::uint8_t>(sv[16 + i] ^ k_ic[i]);
-    BacSession session;
+    SmSession session;
     session.ks_enc = crypto::icao_kdf_3des(view(seed), 1);
     session.ks_mac = crypto::icao_kdf_3des(view(seed), 2);
-    for (std::size_t i = 4; i < 8; ++i) session.ssc = (session.ssc << 8) | rnd_ic[i];
-    for (std::size_t i = 4; i < 8; ++i) session.ssc = (session.ssc << 8) | sv[i];
+    session.ssc = concat({ByteView(rnd_ic).subspan(4, 4), sv.subspan(4, 4)});
     secure_wipe(s.data(), s.size());
     bac_ = std::move(session);
     return ok(concat({e_ic, m_ic}));
 }
 
+namespace {
+
+// Part 11 9.8.6.1 (3DES: retail MAC, IV zero) and 9.8.6.2 (AES: CMAC truncated to 8 bytes,
+// IV = E(KSenc, SSC)). Written here, apart from lib/sm, so the card does not share the host's code.
+Bytes sm_mac(bool aes, ByteView ks_mac, ByteView input) {
+    if (!aes) return crypto::retail_mac(ks_mac, crypto::pad_m2(input, 8));
+    const Bytes full = crypto::aes_cmac(ks_mac, crypto::pad_m2(input, 16));
+    return Bytes(full.begin(), full.begin() + 8);
+}
+
+Bytes sm_encrypt(bool aes, ByteView ks_enc, ByteView ssc, ByteView plain) {
+    if (!aes) return crypto::des3_cbc_encrypt(ks_enc, Bytes(8, 0), crypto::pad_m2(plain, 8));
+    return crypto::aes_cbc_encrypt(ks_enc, crypto::aes_ecb_encrypt(ks_enc, ssc), crypto::pad_m2(plain, 16));
+}
+
+Bytes sm_decrypt(bool aes, ByteView ks_enc, ByteView ssc, ByteView cryptogram) {
+    if (!aes) return crypto::unpad_m2(crypto::des3_cbc_decrypt(ks_enc, Bytes(8, 0), cryptogram));
+    return crypto::unpad_m2(crypto::aes_cbc_decrypt(ks_enc, crypto::aes_ecb_encrypt(ks_enc, ssc), cryptogram));
+}
+
+}  // namespace
+
 // Doc 9303 Part 11 9.8.4-9.8.6: DO87/DO85 (cryptogram), DO97 (Le), DO8E (MAC) in the command;
 // DO87/DO85, DO99 (status), DO8E in the response; SSC incremented before each MAC.
-Response DocketApplet::bac_protected(ByteView raw, const CommandApdu& c, PersistentState& st) {
-    (void)raw;
+Response DocketApplet::sm_protected(const CommandApdu& c, PersistentState& st) {
     if (!bac_) return status(sw::security_status_not_satisfied);
     if ((c.cla & 0x10) != 0) return status(sw::chaining_not_supported);
     std::optional<tlv::Object> crypt, le_do, mac_do;
@@ -285,13 +319,14 @@ Response DocketApplet::bac_protected(ByteView raw, const CommandApdu& c, Persist
         end_sessions();
         return status(sw::sm_data_objects_incorrect);
     }
-    BacSession& s = *bac_;
-    ++s.ssc;
-    Bytes n = ssc_bytes(s.ssc);
-    append(n, crypto::pad_m2(Bytes{c.cla, c.ins, c.p1, c.p2}, 8));
+    SmSession& s = *bac_;
+    const std::size_t block = s.aes ? 16 : 8;
+    increment(s.ssc);
+    Bytes n = s.ssc;
+    append(n, crypto::pad_m2(Bytes{c.cla, c.ins, c.p1, c.p2}, block));
     if (crypt) append(n, crypt->raw);
     if (le_do) append(n, le_do->raw);
-    if (!equal_ct(crypto::retail_mac(view(s.ks_mac), crypto::pad_m2(n, 8)), mac_do->value)) {
+    if (!equal_ct(sm_mac(s.aes, view(s.ks_mac), n), mac_do->value)) {
         end_sessions();
         return status(sw::sm_data_objects_incorrect);
     }
@@ -303,8 +338,8 @@ Response DocketApplet::bac_protected(ByteView raw, const CommandApdu& c, Persist
                 if (enc.empty() || enc[0] != 0x01) throw ParseError("padding indicator");
                 enc = enc.subspan(1);
             }
-            if (enc.empty() || enc.size() % 8 != 0) throw ParseError("cryptogram length");
-            inner.data = crypto::unpad_m2(crypto::des3_cbc_decrypt(view(s.ks_enc), Bytes(8, 0), enc));
+            if (enc.empty() || enc.size() % block != 0) throw ParseError("cryptogram length");
+            inner.data = sm_decrypt(s.aes, view(s.ks_enc), s.ssc, enc);
         }
         if (le_do) {
             const ByteView v = le_do->value;
@@ -319,31 +354,45 @@ Response DocketApplet::bac_protected(ByteView raw, const CommandApdu& c, Persist
     const bool odd = (c.ins & 0x01) != 0;
     Response r = bac_inner(inner, st);
     if (!bac_) return r;  // the inner command ended the session
-    ++s.ssc;
+    increment(s.ssc);
     Bytes body;
     if (!r.data.empty()) {
         Bytes crypto_do;
         if (!odd) crypto_do.push_back(0x01);
-        append(crypto_do, crypto::des3_cbc_encrypt(view(s.ks_enc), Bytes(8, 0), crypto::pad_m2(r.data, 8)));
+        append(crypto_do, sm_encrypt(s.aes, view(s.ks_enc), s.ssc, r.data));
         tlv::append(body, odd ? 0x85 : 0x87, crypto_do);
     }
     Bytes swb;
     put_u16(swb, r.sw.value());
     tlv::append(body, 0x99, swb);
-    Bytes k = ssc_bytes(s.ssc);
+    Bytes k = s.ssc;
     append(k, body);
-    tlv::append(body, 0x8E, crypto::retail_mac(view(s.ks_mac), crypto::pad_m2(k, 8)));
+    tlv::append(body, 0x8E, sm_mac(s.aes, view(s.ks_mac), k));
+    // Chip Authentication (Part 11 6.2): its answer goes under the old keys, then the new ones apply.
+    if (next_sm_) {
+        bac_ = std::move(next_sm_);
+        next_sm_.reset();
+    }
     return {std::move(body), r.sw};
 }
 
 Response DocketApplet::bac_inner(const CommandApdu& c, PersistentState& st) {
     switch (c.ins) {
         case 0xA4:
+            // After PACE an inspection system selects the eMRTD application under secure
+            // messaging (Part 11 4.2); the only application is already selected: the session stays.
+            if (c.p1 == 0x04 && c.p2 == 0x0C) {
+                if (c.data.size() != sizeof emrtd_aid || !std::equal(c.data.begin(), c.data.end(), std::begin(emrtd_aid)))
+                    return status(sw::file_not_found);
+                return ok();
+            }
             if (c.p1 != 0x02 || c.p2 != 0x0C) return status(sw::incorrect_p1p2);
             return select_ef(c, st);
         case 0xB0:
         case 0xB1: return read_binary(c, st);
         case 0xCA: return get_card_info(c, st, true, false);
+        case 0x22: return ca_set_at(c, st);
+        case 0x86: return ca_general_authenticate(c, st);
         case 0x88: {
             if (c.p1 != 0 || c.p2 != 0) return status(sw::incorrect_p1p2);
             if (c.data.size() != 8) return status(sw::wrong_length);
@@ -586,7 +635,7 @@ Response DocketApplet::perso(const CommandApdu& c, PersistentState& st) {
             return select_ef(c, st);
         case 0xD6: return update_binary(c, st);
         case 0xB0: return read_binary(c, st);
-        case 0x47: return aa_key(c, st);
+        case 0x47: return c.p1 == 0x82 || c.p1 == 0x83 ? ca_key(c, st) : aa_key(c, st);
         default: return status(sw::ins_not_supported);
     }
 }
@@ -625,10 +674,28 @@ Response DocketApplet::put_data(const CommandApdu& c, PersistentState& st) {
                 return status(sw::wrong_data);
             }
             st.bac_seed = crypto::bac_seed(mrz_info);
+            st.mrz_secret = crypto::pace::password_secret(crypto::pace::PasswordKind::Mrz, mrz_info);
             secure_wipe(mrz_info.data(), mrz_info.size());
             touched(st);
             return ok();
         }
+        case 0x0065: {  // PACE card access number: 6 digits (docs/card-protocol.md, "PACE")
+            if (!writable(st)) return status(sw::conditions_not_satisfied);
+            if (c.data.size() != 6) return status(sw::wrong_length);
+            if (!std::all_of(c.data.begin(), c.data.end(), [](std::uint8_t d) { return d >= '0' && d <= '9'; }))
+                return status(sw::wrong_data);
+            st.can = secure_copy(c.data);
+            st.can_failures = 0;
+            touched(st);
+            return ok();
+        }
+        case 0x0067:  // access control: 00 BAC and PACE, 01 PACE only
+            if (!writable(st)) return status(sw::conditions_not_satisfied);
+            if (c.data.size() != 1) return status(sw::wrong_length);
+            if (c.data[0] > 0x01) return status(sw::wrong_data);
+            st.pace_only = c.data[0] == 0x01;
+            touched(st);
+            return ok();
         case 0x0069: {  // COMPLETE with the terminal's digest of every file (docs/card-protocol.md)
             if (c.data.empty() || c.data.size() % kCompleteEntry != 0) return status(sw::wrong_length);
             if (st.state != Lifecycle::Personalizing) return status(sw::conditions_not_satisfied);
@@ -639,6 +706,8 @@ Response DocketApplet::put_data(const CommandApdu& c, PersistentState& st) {
                 if (!f.complete()) return status(sw::conditions_not_satisfied);
             }
             if (st.bac_seed.empty() || st.aa_scalar.empty()) return status(sw::conditions_not_satisfied);
+            // A PACE-only card without EF.CardAccess could not be read at all.
+            if (st.pace_only && !st.files.contains(0x011C)) return status(sw::conditions_not_satisfied);
             // The card is complete only when the terminal names every file it holds, once, with
             // the SHA-256 (first 16 bytes) of what the card holds: a file that differs from what
             // the terminal wrote keeps the card PERSONALIZING.

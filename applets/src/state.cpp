@@ -22,6 +22,7 @@ constexpr std::size_t kDigest = 32;
 // Payload tags (private class, docs/sim.md).
 constexpr tlv::Tag kSerial = 0xC1, kKvn = 0xC2, kEnc = 0xC3, kMac = 0xC4, kDek = 0xC5, kState = 0xC6,
                    kCounter = 0xC7, kFailures = 0xC8, kTicket = 0xC9, kBacSeed = 0xCA, kAaKey = 0xCB,
+                   kMrzSecret = 0xCC, kCan = 0xCD, kCanFailures = 0xCE, kPaceOnly = 0xCF, kCaKey = 0xD0,
                    kFile = 0xE1, kFid = 0x80, kContent = 0x81, kWritten = 0x82;
 
 void put(SecureBytes& out, tlv::Tag tag, ByteView value) {
@@ -115,6 +116,16 @@ Bytes system_area(const PersistentState& s) {
     append(out, bac);
     append(out, aa);
     append(out, ticket);
+    Bytes mrz(s.mrz_secret.begin(), s.mrz_secret.end()), can(s.can.begin(), s.can.end());
+    mrz.resize(20);
+    can.resize(6);
+    append(out, mrz);
+    append(out, can);
+    out.push_back(s.can_failures);
+    out.push_back(s.pace_only ? 1 : 0);
+    Bytes ca(s.ca_scalar.begin(), s.ca_scalar.end());
+    ca.resize(32);
+    append(out, ca);
     return out;
 }
 
@@ -168,6 +179,12 @@ SecureBytes serialize(const PersistentState& s) {
     if (!s.ticket.empty()) put(payload, kTicket, s.ticket);
     if (!s.bac_seed.empty()) put(payload, kBacSeed, view(s.bac_seed));
     if (!s.aa_scalar.empty()) put(payload, kAaKey, view(s.aa_scalar));
+    // The PACE fields are written only when set, so a card without them keeps its old image.
+    if (!s.mrz_secret.empty()) put(payload, kMrzSecret, view(s.mrz_secret));
+    if (!s.can.empty()) put(payload, kCan, view(s.can));
+    if (s.can_failures != 0) put_byte(payload, kCanFailures, s.can_failures);
+    if (s.pace_only) put_byte(payload, kPaceOnly, 1);
+    if (!s.ca_scalar.empty()) put(payload, kCaKey, view(s.ca_scalar));
     for (const auto& [fid, f] : s.files) {
         Bytes fid_b, ranges;
         put_u16(fid_b, fid);
@@ -249,6 +266,24 @@ PersistentState deserialize(ByteView image, const std::string& origin) {
                 case kAaKey:
                     if (v.size() != 32) corrupt(origin, "AA key is not 32 bytes");
                     s.aa_scalar = secure_copy(v);
+                    break;
+                case kMrzSecret:
+                    if (v.size() != 20) corrupt(origin, "PACE MRZ secret is not 20 bytes");
+                    s.mrz_secret = secure_copy(v);
+                    break;
+                case kCan:
+                    if (v.size() != 6 || !std::all_of(v.begin(), v.end(), [](std::uint8_t c) { return c >= '0' && c <= '9'; }))
+                        corrupt(origin, "CAN is not 6 digits");
+                    s.can = secure_copy(v);
+                    break;
+                case kCanFailures: s.can_failures = one_byte(); break;
+                case kPaceOnly:
+                    if (one_byte() != 1) corrupt(origin, "PACE-only flag is not 01");
+                    s.pace_only = true;
+                    break;
+                case kCaKey:
+                    if (v.size() != 32) corrupt(origin, "CA key is not 32 bytes");
+                    s.ca_scalar = secure_copy(v);
                     break;
                 case kFile: {
                     tlv::Reader fr(v, "card file EF record");

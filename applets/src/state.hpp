@@ -50,6 +50,13 @@ struct PersistentState {
     Bytes ticket;                        ///< personalization ticket (PUT DATA 68)
     SecureBytes bac_seed;                ///< Kseed of Doc 9303 Part 11 9.7.2 (16 bytes) or empty
     SecureBytes aa_scalar;               ///< P-256 Active Authentication private key or empty
+    /// SHA-1 of the MRZ information (20 bytes), the PACE password secret f(MRZ) of Doc 9303
+    /// Part 11 9.7.3, set with the BAC secret (PUT DATA 62); empty on cards made before PACE.
+    SecureBytes mrz_secret;
+    SecureBytes can;                     ///< the card access number, 6 ASCII digits, or empty
+    std::uint8_t can_failures = 0;       ///< consecutive PACE-CAN failures (docs/card-protocol.md)
+    bool pace_only = false;              ///< BAC refused (write --access pace-only)
+    SecureBytes ca_scalar;               ///< Chip Authentication brainpoolP256r1 private key or empty
     std::map<std::uint16_t, ElementaryFile> files;
 
     /// Sum of all file sizes (counted against kStorageBudget).

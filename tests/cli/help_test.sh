@@ -76,6 +76,12 @@ done
 "$DC" journal --help | grep -qE '^  --watch \[SECONDS\]=2 ' || fail "journal --help: --watch default"
 "$DC" issue --help | grep -qE '^  --document-code CODE=ID ' || fail "issue --help: --document-code default"
 "$DC" write --help | grep -qE '^  --document-code CODE=ID ' || fail "write --help: --document-code default"
+"$DC" write --help | grep -qE '^  --access NAME=bac-pace ' || fail "write --help: --access default"
+for sub in verify read; do
+    "$DC" $sub --help | grep -qE '^  --can NUMBER ' || fail "$sub --help: --can"
+    "$DC" $sub --help | grep -qE '^    5  the card refused a command or authentication failed: BAC or PACE failed \(wrong MRZ data or CAN\), or the card refuses BAC$' ||
+        fail "$sub --help: exit code 5"
+done
 "$DC" issue --help | grep -qE '^  --json +Stream events on stdout, one JSON object per line' || fail "issue --help: --json"
 "$DC" encode --help | grep -q 'scp03-master.txt, the SCP03 keys, for --plan' || fail "encode --help: --keys and --plan"
 echo "help_test: ok"

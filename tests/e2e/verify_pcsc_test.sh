@@ -56,8 +56,8 @@ full_flow() {
         pcsc_env_fail "verify --json: a check failed: $out"
     [ "$(json_field "$out" 'sorted(set(c["status"] for c in d["checks"]))')" = '["pass"]' ] ||
         pcsc_env_fail "verify --json: a docket card check is not \"pass\" (n/a or fail): $out"
-    [ "$(json_field "$out" '[c["id"] for c in d["checks"] if c["id"] in ("bac", "ds-chain", "active-authentication", "locked", "docket", "photo")]')" = \
-      '["bac", "ds-chain", "active-authentication", "locked", "docket", "photo"]' ] ||
+    [ "$(json_field "$out" '[c["id"] for c in d["checks"] if c["id"] in ("pace", "ds-chain", "active-authentication", "locked", "docket", "photo")]')" = \
+      '["pace", "ds-chain", "active-authentication", "locked", "docket", "photo"]' ] ||
         pcsc_env_fail "verify --json: checks missing: $out"
     [ "$(json_field "$out" 'len(d["serial"])')" = 20 ] || pcsc_env_fail "verify --json: no 10-byte serial: $out"
     [ "$(json_field "$out" 'd["report"]')" = "\"$report\"" ] || pcsc_env_fail "verify --json: report path: $out"
@@ -114,7 +114,7 @@ pcsc_env_wait_for card_present || pcsc_env_fail "the sim card did not appear in 
 full_flow "$PCSC_ENV_READER0" "$PCSC_ENV_DIR/pcsc-report.html"
 echo "ok: write, lock, verify through '$PCSC_ENV_READER0' (exit 0; other CSCA exit 6)"
 
-# Wrong MRZ data: BAC refused, exit 5.
+# Wrong MRZ data (PACE with the MRZ, the card has EF.CardAccess): refused, exit 5.
 expect_exit 5 "$docketcard" verify --reader "$PCSC_ENV_READER0" --csca "$keys/csca.pem" \
     --document-number DC2600001 --date-of-birth 1986-03-15 --date-of-expiry 2029-01-01
 echo "ok: wrong MRZ data exits 5"

@@ -60,6 +60,7 @@ std::optional<int> dg_number_for_tag(tlv::Tag tag) {
 std::string file_name(std::uint16_t fid) {
     if (fid == fid_com) return "EF.COM";
     if (fid == fid_sod) return "EF.SOD";
+    if (fid == 0x011C) return "EF.CardAccess";
     if (fid > 0x0100 && fid <= 0x0110) return fmt::format("DG{}", fid - 0x0100);
     return fmt::format("file {:04X}", fid);
 }

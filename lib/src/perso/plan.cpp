@@ -111,6 +111,21 @@ private:
                 line(fmt::format("{} {} <BAC secret redacted>", header(put_bac_secret({})),
                                  fields_of(put_bac_secret(Bytes(p_.bac_secret.size()))).lc));
                 break;
+            case StepKind::PutPaceSecrets:
+                if (p_.can) {
+                    comment("PUT DATA card access number (PACE, Doc 9303 Part 11 4.4), 6 digits");
+                    line(fmt::format("{} 06 <CAN redacted>", header(put_can({}))));
+                }
+                if (p_.access == AccessControl::PaceOnly) {
+                    comment("PUT DATA access control: PACE only (the card refuses BAC with 6982)");
+                    line(apdu_line(put_access(true)));
+                }
+                break;
+            case StepKind::GenerateCaKey:
+                comment("GENERATE CA KEY: the chip makes its Chip Authentication key pair (brainpoolP256r1) and "
+                        "answers 7F49 { 86 point }; DG14 = AA, PACE and CA infos with that point");
+                line(apdu_line(generate_ca_key()));
+                break;
             case StepKind::GenerateAaKey:
                 comment("GENERATE AA KEY: the chip makes its Active Authentication key pair and answers 7F49 { 86 point }");
                 line(apdu_line(generate_aa_key()));
@@ -181,7 +196,7 @@ std::string render_plan(const record::HolderRecord& holder, const IssuerKeys& ke
         options.max_response_data > 65536) {
         throw Error(ErrorKind::Usage, "plan chunk sizes must be 1..65535 (command) and 1..65536 (response)");
     }
-    const Prepared p = prepare(holder);
+    const Prepared p = prepare(holder, lds::docket_format_version, options.access);
     return PlanWriter(p, keys, options).render();
 }
 

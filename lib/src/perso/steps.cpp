@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "docketcard/crypto/crypto.hpp"
+#include "docketcard/lds/security_infos.hpp"
 #include "docketcard/record/mrz.hpp"
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/iso7816/files.hpp"
@@ -112,7 +113,7 @@ Bytes ticket_of(const record::HolderRecord& holder, const lds::Lds& encoded) {
 }
 }  // namespace
 
-Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_version) {
+Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_version, AccessControl access) {
     Prepared p;
     p.document_number = holder.document_number;
     if (holder.document_number.empty() || holder.document_number.size() > 9) {
@@ -126,17 +127,28 @@ Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_
     for (int dg : {1, 2, 11, 12, 13}) p.files.set(lds::dg_file_id(dg), encoded.get(lds::dg_file_id(dg)));
     p.files.set(lds::fid_com, lds::encode_com(sod_data_groups()));
     p.files.set(lds::dg_file_id(14), lds::encode_dg14_aa_ecdsa_sha256());
+    p.access = access;
+    const bool pace = access != AccessControl::Bac;
+    if (pace) {
+        p.files.set(lds::fid_card_access, lds::encode_card_access(crypto::pace::Protocol::PaceEcdhGmAes128,
+                                                                  crypto::pace::DomainId::BrainpoolP256r1));
+        if (holder.card_access_number) p.can = *holder.card_access_number;
+    }
     p.ticket = ticket_of(holder, encoded);
 
     p.all_files = {lds::fid_com};
+    if (pace) p.all_files.push_back(lds::fid_card_access);
     for (int dg : sod_data_groups()) p.all_files.push_back(lds::dg_file_id(dg));
     p.all_files.push_back(lds::fid_sod);
 
     using K = StepKind;
     p.steps = {{K::SelectApplication}, {K::ReadCardInfo}, {K::OpenSecureChannel}, {K::ReadTicket}, {K::PutTicket}};
     p.steps.push_back({K::WriteFile, lds::fid_com});
+    if (pace) p.steps.push_back({K::WriteFile, lds::fid_card_access});
     for (int dg : {1, 2, 11, 12, 13}) p.steps.push_back({K::WriteFile, lds::dg_file_id(dg)});
     p.steps.push_back({K::PutBacSecret});
+    if (pace && (p.can || access == AccessControl::PaceOnly)) p.steps.push_back({K::PutPaceSecrets});
+    if (pace) p.steps.push_back({K::GenerateCaKey});
     p.steps.push_back({K::GenerateAaKey});
     p.steps.push_back({K::WriteFile, lds::dg_file_id(14)});
     p.steps.push_back({K::WriteFile, lds::dg_file_id(15)});
@@ -160,6 +172,10 @@ CommandApdu update_binary(std::uint16_t offset, ByteView data) {
     return CommandApdu::update_binary(offset, Bytes(data.begin(), data.end()));
 }
 CommandApdu read_binary(std::uint16_t offset, std::size_t le) { return CommandApdu::read_binary(offset, le); }
+CommandApdu generate_ca_key() { return CommandApdu(0x80, 0x47, 0x82, 0x00, {}, 256); }
+CommandApdu read_ca_public_key() { return CommandApdu(0x80, 0x47, 0x83, 0x00, {}, 256); }
+CommandApdu put_can(ByteView can) { return CommandApdu(0x80, 0xDA, 0x00, 0x65, Bytes(can.begin(), can.end())); }
+CommandApdu put_access(bool pace_only) { return CommandApdu(0x80, 0xDA, 0x00, 0x67, Bytes{pace_only ? std::uint8_t{1} : std::uint8_t{0}}); }
 CommandApdu put_bac_secret(ByteView secret) { return CommandApdu(0x80, 0xDA, 0x00, 0x62, Bytes(secret.begin(), secret.end())); }
 CommandApdu generate_aa_key() { return CommandApdu(0x80, 0x47, 0x80, 0x00, {}, 256); }
 CommandApdu read_aa_public_key() { return CommandApdu(0x80, 0x47, 0x81, 0x00, {}, 256); }

@@ -25,6 +25,8 @@ enum class StepKind {
     PutTicket,           ///< PUT DATA 68 (BLANK -> PERSONALIZING)
     WriteFile,           ///< CREATE FILE, SELECT, UPDATE BINARY in chunks
     PutBacSecret,        ///< PUT DATA 62
+    PutPaceSecrets,      ///< PUT DATA 65 (the CAN, when the record has one) and 67 (PACE only)
+    GenerateCaKey,       ///< GENERATE CA KEY (PACE cards); DG14 follows from its answer
     GenerateAaKey,       ///< GENERATE AA KEY; DG15 and EF.SOD follow from its answer
     Complete,            ///< PUT DATA 69 with every file's digest: the card checks its files
 };
@@ -40,13 +42,16 @@ struct Prepared {
     lds::Lds files;                  ///< EF.COM, DG1, DG2, DG11, DG12, DG13, DG14 (AA-independent)
     Bytes ticket;
     SecureBytes bac_secret;          ///< PUT DATA 62 data field: a secret
+    AccessControl access = AccessControl::BacAndPace;
+    std::optional<SecureBytes> can;  ///< PUT DATA 65: the card access number, a secret
     std::vector<Step> steps;
     std::vector<std::uint16_t> all_files;   ///< the files of a complete card, in writing order
 };
 
 /// Encodes the holder's AA-independent files, the ticket, the BAC secret and the step list.
 /// Throws Error(InvalidInput) when the holder cannot be written (before any card access).
-Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_version = lds::docket_format_version);
+Prepared prepare(const record::HolderRecord& holder, std::uint8_t docket_format_version = lds::docket_format_version,
+                 AccessControl access = AccessControl::BacAndPace);
 
 /// Data groups covered by EF.SOD, in order.
 const std::vector<int>& sod_data_groups();
@@ -65,7 +70,15 @@ apdu::CommandApdu select_file(std::uint16_t fid);
 apdu::CommandApdu update_binary(std::uint16_t offset, ByteView data);
 apdu::CommandApdu read_binary(std::uint16_t offset, std::size_t le);
 apdu::CommandApdu put_bac_secret(ByteView secret);
+/// PUT DATA 65, the 6-digit card access number (docs/card-protocol.md, "PACE").
+apdu::CommandApdu put_can(ByteView can);
+/// PUT DATA 67: 00 BAC and PACE, 01 PACE only.
+apdu::CommandApdu put_access(bool pace_only);
 apdu::CommandApdu generate_aa_key();
+/// GENERATE CA KEY (docs/card-protocol.md, "Chip Authentication"): 80 47 82 00, Le 00.
+apdu::CommandApdu generate_ca_key();
+/// READ CA PUBLIC KEY: 80 47 83 00, Le 00.
+apdu::CommandApdu read_ca_public_key();
 apdu::CommandApdu read_aa_public_key();
 /// COMPLETE (docs/card-protocol.md): for each of `fids` in order, the FID and the first 16 bytes of
 /// the SHA-256 of the file's content in `files`. The card answers 6A80 unless they name exactly

@@ -5,6 +5,8 @@
 #include <fmt/core.h>
 
 #include "docketcard/crypto/crypto.hpp"
+#include "docketcard/crypto/pace.hpp"
+#include "docketcard/lds/security_infos.hpp"
 #include "docketcard/perso/perso.hpp"
 #include "docketcard/pki/sod.hpp"
 #include "docketcard/iso7816/files.hpp"
@@ -28,7 +30,7 @@ class Writer {
 public:
     Writer(transport::CardChannel& card, const IssuerKeys& keys, const WriteOptions& options,
            const record::HolderRecord& holder)
-        : keys_(keys), options_(options), prepared_(prepare(holder, options.docket_format_version)), counter_(card) {}
+        : keys_(keys), options_(options), prepared_(prepare(holder, options.docket_format_version, options.access)), counter_(card) {}
 
     WriteResult run() {
         WriteResult r = execute();
@@ -57,6 +59,7 @@ private:
     bool card_already_complete();
     void write_file(std::uint16_t fid);
     void generate_aa_key();
+    void generate_ca_key();
     void complete();
     std::time_t signing_time() const {
         return std::chrono::system_clock::to_time_t(options_.signing_time.value_or(std::chrono::system_clock::now()));
@@ -154,6 +157,13 @@ WriteResult Writer::execute() {
                 progress("setting the BAC secret");
                 send(put_bac_secret(view(prepared_.bac_secret)), "PUT DATA BAC secret (80 DA 00 62)");
                 break;
+            case StepKind::PutPaceSecrets:
+                progress("setting the PACE secrets");
+                if (prepared_.can) send(put_can(view(*prepared_.can)), "PUT DATA card access number (80 DA 00 65)");
+                if (prepared_.access == AccessControl::PaceOnly)
+                    send(put_access(true), "PUT DATA access control: PACE only (80 DA 00 67)");
+                break;
+            case StepKind::GenerateCaKey: generate_ca_key(); break;
             case StepKind::GenerateAaKey: generate_aa_key(); break;
             case StepKind::Complete: complete(); break;
         }
@@ -242,8 +252,22 @@ bool Writer::card_already_complete() {
             return false;
         }
     }
+    // DG14 of a PACE card depends on the chip's CA key (as DG15 on the AA key): checked below.
+    const bool with_ca = prepared_.access != AccessControl::Bac;
     for (const auto& [fid, bytes] : files_.files)
-        if (on_card.get(fid) != bytes) return false;
+        if (!(with_ca && fid == lds::dg_file_id(14)) && on_card.get(fid) != bytes) return false;
+    if (with_ca) {
+        const auto ca = scp().transmit(read_ca_public_key());
+        if (!ca.ok()) return false;
+        try {
+            const auto key = tlv::parse_single(ca.data, "CA public key");
+            const auto point = tlv::find(key.value, 0x86);
+            if (key.tag != 0x7F49 || !point || on_card.get(lds::dg_file_id(14)) != lds::encode_dg14_pace_ca(point->value))
+                return false;
+        } catch (const ParseError&) {
+            return false;
+        }
+    }
     const auto aa = scp().transmit(read_aa_public_key());
     if (!aa.ok()) return false;
     try {
@@ -288,6 +312,20 @@ void Writer::write_file(std::uint16_t fid) {
         done_ += n;
         progress("writing " + name);
     }
+}
+
+// The Chip Authentication key pair is made on the chip (Doc 9303 Part 11 6.2); DG14 carries its
+// public key with the ChipAuthenticationInfo and the PACEInfo of EF.CardAccess, under EF.SOD.
+void Writer::generate_ca_key() {
+    progress("generating CA key");
+    const auto r = send(detail::generate_ca_key(), "GENERATE CA KEY (80 47 82 00)");
+    const auto key = tlv::parse_single(r.data, "GENERATE CA KEY response");
+    const auto point = tlv::find(key.value, 0x86);
+    if (key.tag != 0x7F49 || !point) {
+        throw ParseError("GENERATE CA KEY: the answer is not 7F49 { 86 public point } (docs/card-protocol.md)");
+    }
+    crypto::pace::Domain::get(crypto::pace::DomainId::BrainpoolP256r1).check_point(point->value);
+    files_.set(lds::dg_file_id(14), lds::encode_dg14_pace_ca(point->value));
 }
 
 void Writer::generate_aa_key() {

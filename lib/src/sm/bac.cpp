@@ -46,7 +46,10 @@ BacSession perform_bac(transport::CardChannel& card, const BacKeys& keys, const 
         const bool no_secret = challenge.sw == apdu::sw::conditions_not_satisfied;
         throw CardError(no_secret ? ErrorKind::WrongCardState : ErrorKind::CardRefused,
                         fmt::format("BAC: GET CHALLENGE refused with {}{}", challenge.sw.describe(),
-                                    no_secret ? "; the card has no BAC secret (not personalized?)" : ""),
+                                    no_secret ? "; the card has no BAC secret (not personalized?)"
+                                    : challenge.sw == apdu::sw::security_status_not_satisfied
+                                        ? "; the card refuses BAC: it takes PACE only"
+                                        : ""),
                         challenge.sw.value());
     }
     if (challenge.data.size() != 8) {

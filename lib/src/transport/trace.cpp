@@ -58,6 +58,8 @@ std::string command_name(const apdu::CommandApdu& c) {
         case 0xE0: return "CREATE FILE";
         case 0xE4: return "DELETE FILE";
         case 0x47: return "GENERATE KEY";
+        case 0x22: return "MANAGE SECURITY ENVIRONMENT";
+        case 0x86: case 0x87: return "GENERAL AUTHENTICATE";
         default: return fmt::format("INS {:02X}", c.ins);
     }
 }

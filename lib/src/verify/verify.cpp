@@ -13,6 +13,9 @@
 #include "docketcard/record/mrz.hpp"
 #include "docketcard/auth/active_auth.hpp"
 #include "docketcard/sm/bac.hpp"
+#include "docketcard/sm/pace.hpp"
+#include "docketcard/sm/chip_auth.hpp"
+#include "docketcard/lds/security_infos.hpp"
 #include "docketcard/iso7816/files.hpp"
 #include "docketcard/tlv/tlv.hpp"
 #include "docketcard/util/error.hpp"
@@ -87,9 +90,10 @@ private:
     void add(std::string id, std::string title, bool passed, std::string detail) {
         result_.checks.push_back({std::move(id), std::move(title), passed, std::move(detail)});
     }
-    // A check that does not apply to this card; with require_docket_card it fails instead.
-    void not_applicable(std::string id, std::string title, std::string detail) {
-        if (options_.require_docket_card) {
+    // A check that does not apply to this card; with require_docket_card it fails instead, unless
+    // a docket card may lack it too (Chip Authentication: cards issued before PACE have none).
+    void not_applicable(std::string id, std::string title, std::string detail, bool docket_cards_have_it = true) {
+        if (options_.require_docket_card && docket_cards_have_it) {
             add(std::move(id), std::move(title), false, detail + "; a docket card is required");
             return;
         }
@@ -108,6 +112,7 @@ private:
     void check_sod(const FileRead& sod_read, const Bytes& csca);
     void check_active_authentication(transport::CardChannel& sm);
     void check_locked(transport::CardChannel& sm);
+    std::optional<lds::SecurityInfos> read_card_access();
     void check_record(const record::HolderRecord& holder);
     void check_release_documents(const record::HolderRecord& holder);
     void check_endorsement();
@@ -593,6 +598,25 @@ void Verifier::holder_summary() {
     }
 }
 
+// EF.CardAccess in the clear (Part 11 9.2.11). Absent or refused: nullopt, and BAC follows
+// (Part 11 4.2: a terminal uses PACE when the chip offers it in EF.CardAccess).
+std::optional<lds::SecurityInfos> Verifier::read_card_access() {
+    Bytes raw;
+    try {
+        raw = iso7816::read_ef(card_, lds::fid_card_access);
+    } catch (const CardError& e) {
+        // 6A82 no such file, 6982 a docket card made before PACE, 6D00/6A86 a chip without
+        // file selection outside a session: every refusal means the chip offers no EF.CardAccess.
+        if (e.kind() == ErrorKind::CardRefused && e.status_word() != 0) return std::nullopt;
+        throw;
+    }
+    try {
+        return lds::parse_security_infos(raw, "EF.CardAccess");
+    } catch (const ParseError& e) {
+        throw CardError(ErrorKind::CardRefused, std::string("EF.CardAccess is malformed: ") + e.what(), 0);
+    }
+}
+
 Result Verifier::run() {
     result_.verified_at = options_.now.value_or(std::time(nullptr));
     result_.card_description = card_.description();
@@ -612,19 +636,47 @@ Result Verifier::run() {
 
     iso7816::select_application(card_);
     std::optional<sm::SecureChannel> sm;
-    try {
-        sm.emplace(sm::establish_bac(card_, mrz_info, random_));
-    } catch (const ParseError& e) {
-        throw CardError(ErrorKind::CardRefused, std::string("BAC failed: the card's answer is malformed: ") + e.what(), 0);
+    const std::optional<lds::SecurityInfos> card_access = read_card_access();
+    const lds::PaceInfo* pace_info = card_access ? card_access->usable_pace() : nullptr;
+    if (card_access && !pace_info) {
+        throw CardError(ErrorKind::CardRefused,
+                        "EF.CardAccess offers no PACE that docketcard speaks (id-PACE-ECDH-GM-AES-CBC-CMAC-128/-256 "
+                        "version 2 on brainpoolP256r1 or NIST P-256); not falling back to BAC",
+                        0);
+    }
+    if (pace_info) {
+        std::optional<SecureBytes> can = options_.can;
+        if (!can && options_.record && options_.record->card_access_number) can = options_.record->card_access_number;
+        const auto kind = can ? crypto::pace::PasswordKind::Can : crypto::pace::PasswordKind::Mrz;
+        const std::string_view password =
+            can ? std::string_view(reinterpret_cast<const char*>(can->data()), can->size()) : std::string_view(mrz_info);
+        try {
+            sm.emplace(sm::establish_pace(card_, {*pace_info->protocol, pace_info->domain()}, kind, password, random_));
+        } catch (const ParseError& e) {
+            throw CardError(ErrorKind::CardRefused, std::string("PACE failed: the card's answer is malformed: ") + e.what(), 0);
+        }
+        result_.access_control = can ? "PACE-CAN" : "PACE-MRZ";
+        add("pace", can ? "PACE with the card access number" : "PACE with the MRZ data", true,
+            fmt::format("MSE:Set AT and GENERAL AUTHENTICATE (generic mapping, {}) succeeded; secure messaging "
+                        "established (AES-{})",
+                        pace_info->domain() == crypto::pace::DomainId::BrainpoolP256r1 ? "brainpoolP256r1" : "NIST P-256",
+                        crypto::pace::key_length(*pace_info->protocol) * 8));
+    } else {
+        try {
+            sm.emplace(sm::establish_bac(card_, mrz_info, random_));
+        } catch (const ParseError& e) {
+            throw CardError(ErrorKind::CardRefused, std::string("BAC failed: the card's answer is malformed: ") + e.what(), 0);
+        }
+        result_.access_control = "BAC";
+        add("bac", "Basic Access Control with the MRZ data", true,
+            "GET CHALLENGE and MUTUAL AUTHENTICATE succeeded; secure messaging established (3DES)");
     }
     std::optional<transport::TracingChannel> traced;
     if (options_.plain_trace) traced.emplace(*sm, *options_.plain_trace);
-    transport::CardChannel& session = traced ? static_cast<transport::CardChannel&>(*traced) : *sm;
-    add("bac", "Basic Access Control with the MRZ data", true,
-        "GET CHALLENGE and MUTUAL AUTHENTICATE succeeded; secure messaging established (3DES)");
+    transport::CardChannel* session_ptr = traced ? static_cast<transport::CardChannel*>(&*traced) : &*sm;
 
     // EF.COM
-    const FileRead com_read = read_file(session, lds::fid_com);
+    const FileRead com_read = read_file(*session_ptr, lds::fid_com);
     const char* com_title = "EF.COM read and lists DG1";
     if (!com_read.bytes) {
         add("com", com_title, false, "EF.COM could not be read: " + com_read.error);
@@ -642,8 +694,62 @@ Result Verifier::run() {
         }
     }
 
+
+    // Chip Authentication (Part 11 6.2) when DG14 offers it: EF.COM, DG14, then CA, and every
+    // other file under the new keys, so the first of them (EF.SOD) also proves the chip holds the
+    // private key. A chip whose EF.COM lists no DG14 gets no CA (N/A), as Appendix D's.
+    FileRead dg14_read;
+    std::optional<sm::SecureChannel> ca_sm;
+    std::optional<transport::TracingChannel> ca_traced;
+    std::optional<std::string> ca_failure;   // set: CA was tried and failed
+    std::optional<std::string> ca_na;        // set: CA does not apply
+    if (std::find(com_dgs_.begin(), com_dgs_.end(), 14) == com_dgs_.end()) {
+        ca_na = "EF.COM lists no DG14: the chip offers no Chip Authentication (Part 11 6.2 is optional)";
+    } else if (dg14_read = read_file(*session_ptr, lds::dg_file_id(14)); !dg14_read.bytes) {
+        ca_failure = "DG14 could not be read: " + dg14_read.error;
+    } else {
+        std::optional<lds::SecurityInfos> infos;
+        try {
+            infos = lds::parse_dg14(*dg14_read.bytes);
+        } catch (const ParseError& e) {
+            ca_failure = std::string("DG14 is malformed: ") + e.what();
+        }
+        if (infos && !infos->offers_chip_auth()) ca_na = "DG14 offers no Chip Authentication (Part 11 6.2 is optional)";
+        if (infos && infos->offers_chip_auth()) {
+            const lds::ChipAuthInfo& info = infos->chip_auth.front();
+            if (!info.protocol || info.version != 1 || infos->chip_auth_keys.empty()) {
+                ca_failure = "DG14 offers a Chip Authentication docketcard does not speak (id-CA-ECDH-AES-CBC-CMAC, "
+                             "version 1, an id-PK-ECDH key on brainpoolP256r1 or NIST P-256)";
+            } else {
+                const lds::ChipAuthPublicKey& k = infos->chip_auth_keys.front();
+                try {
+                    ca_sm.emplace(sm::perform_chip_authentication(
+                        *session_ptr, card_, {*info.protocol, k.domain, k.public_point, info.key_id}, random_));
+                    if (options_.plain_trace) ca_traced.emplace(*ca_sm, *options_.plain_trace);
+                    session_ptr = ca_traced ? static_cast<transport::CardChannel*>(&*ca_traced) : &*ca_sm;
+                } catch (const CardError& e) {
+                    ca_failure = e.what();
+                } catch (const ParseError& e) {
+                    ca_failure = e.what();
+                }
+            }
+        }
+    }
+    transport::CardChannel& session = *session_ptr;
+
     // EF.SOD
     const FileRead sod_read = read_file(session, lds::fid_sod);
+    const char* ca_title = "Chip Authentication with the DG14 key (restarts secure messaging)";
+    if (ca_na) {
+        not_applicable("chip-authentication", ca_title, *ca_na, false);
+    } else if (ca_failure) {
+        add("chip-authentication", ca_title, false, *ca_failure);
+    } else {
+        add("chip-authentication", ca_title, sod_read.bytes.has_value(),
+            sod_read.bytes ? "MSE:Set AT and GENERAL AUTHENTICATE succeeded and the chip answered under the new keys "
+                             "(AES secure messaging): it holds the private key of DG14"
+                           : "the chip did not answer under the keys agreed with the DG14 key: " + sod_read.error);
+    }
     // EF.COM is not signed: also read what EF.SOD lists, so a DG15 missing from EF.COM is noticed.
     std::vector<int> to_read = com_dgs_;
     if (sod_read.bytes) {
@@ -655,7 +761,7 @@ Result Verifier::run() {
     std::set<int> seen;
     for (int dg : to_read) {
         if (dg < 1 || dg > 16 || !seen.insert(dg).second) continue;
-        check_data_group(dg, read_file(session, lds::dg_file_id(dg)));
+        check_data_group(dg, dg == 14 && dg14_read.bytes ? dg14_read : read_file(session, lds::dg_file_id(dg)));
     }
 
     check_sod(sod_read, csca);

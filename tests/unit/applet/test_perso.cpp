@@ -132,7 +132,8 @@ TEST_CASE("Personalization refusals and limits", "[applet][perso]") {
     CHECK(scp.send(cmd(0xA4, 0x02, 0x0C, from_hex("0101"))).sw.value() == 0x6A82);
     CHECK(scp.send(cmd(0xE4, 0, 0, from_hex("0101"))).sw.value() == 0x6A82);
     CHECK(scp.send(cmd(0x47, 0x81, 0x00)).sw.value() == 0x6A88);   // no AA key yet
-    CHECK(scp.send(cmd(0x47, 0x82, 0x00)).sw.value() == 0x6A86);
+    CHECK(scp.send(cmd(0x47, 0x83, 0x00)).sw.value() == 0x6A88);   // no CA key yet
+    CHECK(scp.send(cmd(0x47, 0x84, 0x00)).sw.value() == 0x6A86);
     CHECK(scp.send(cmd(0xDA, 0x01, 0x02, Bytes{1})).sw.value() == 0x6A86);
     CHECK(scp.send(cmd(0x99, 0, 0)).sw.value() == 0x6D00);
     CHECK(scp.send(cmd(0xDA, 0x00, 0x62, from_hex("6203040141"))).sw.value() == 0x6A80);

@@ -191,16 +191,18 @@ TEST_CASE("issue on a sim:DIR/?link= reader prints the projected card time next 
     const auto& l = done["links"][0];
     CHECK(l["profile"] == "contact-312k");
     CHECK(l["cards"] == 1);
-    // The write: the card-information read (2 commands) and the 39 of the personalization, every
-    // EF's pages; lock: 7 commands; verify: BAC, every EF read, passive and active authentication.
-    CHECK(l["write"]["commands"] == 41);
-    CHECK(l["write"]["pages_written"] == 162);
+    // The write: the card-information read (2 commands) and the 44 of the personalization (39
+    // before PACE, then EF.CardAccess, the CAN and the CA key), every EF's pages; lock: 7 commands; verify:
+    // EF.CardAccess, PACE (MSE:Set AT + 4 GENERAL AUTHENTICATE), Chip Authentication (MSE:Set AT +
+    // GENERAL AUTHENTICATE), every EF read, passive and active authentication.
+    CHECK(l["write"]["commands"] == 46);
+    CHECK(l["write"]["pages_written"] == 171);
     CHECK(l["lock"]["commands"] == 7);
     CHECK(l["lock"]["bytes_out"] == 82);
     CHECK(l["lock"]["bytes_in"] == 98);
     CHECK(l["lock"]["pages_written"] == 2);
-    CHECK(l["verify"]["commands"] == 35);
-    CHECK(l["verify"]["bytes_out"] == 778);
+    CHECK(l["verify"]["commands"] == 43);
+    CHECK(l["verify"]["bytes_out"] == 1152);
     CHECK(l["verify"]["pages_written"] == 0);
     // The lock by hand (docs/sim.md "Link model"): 7 commands of one T=1 block each way, so
     // 82 + 98 + 7 * 2 * 4 = 236 bytes of 11 etu at 312500 etu/s, 7 * 2 gaps of 22 etu, 7 turnarounds
@@ -208,8 +210,8 @@ TEST_CASE("issue on a sim:DIR/?link= reader prints the projected card time next 
     CHECK(l["lock"]["seconds"].get<double>() ==
           Approx(236 * 11 / 312500.0 + 14 * 22 / 312500.0 + 7 * 0.001 + 2 * 0.0015));
     CHECK(l["lock"]["line_bytes"] == 236);
-    CHECK(l["total"]["commands"] == 41 + 7 + 35);
-    CHECK(l["total"]["pages_written"] == 164);
+    CHECK(l["total"]["commands"] == 46 + 7 + 43);
+    CHECK(l["total"]["pages_written"] == 173);
     CHECK(l["seconds_per_card"].get<double>() ==
           Approx(l["write"]["seconds"].get<double>() + l["lock"]["seconds"].get<double>() +
                  l["verify"]["seconds"].get<double>()));
@@ -224,7 +226,7 @@ TEST_CASE("issue on a sim:DIR/?link= reader prints the projected card time next 
     REQUIRE(t.exit_code == 0);
     const std::regex line(
         "\n  link contact-312k: 1 cards, projected card time [0-9]\\.[0-9]{3} s a card \\(write [0-9]\\.[0-9]{3} s, "
-        "lock 0\\.019 s, verify [0-9]\\.[0-9]{3} s\\), host time [0-9]+\\.[0-9]{3} s a card; in all 83 commands, 164 "
+        "lock 0\\.019 s, verify [0-9]\\.[0-9]{3} s\\), host time [0-9]+\\.[0-9]{3} s a card; in all 96 commands, 173 "
         "page writes\n");
     CHECK(std::regex_search(t.out, line));
 

@@ -76,6 +76,13 @@ inline std::map<std::uint16_t, Bytes> read_with_bac(transport::CardChannel& card
                               std::uint16_t{0x010E}, std::uint16_t{0x010F}, std::uint16_t{0x011D}}) {
         files[fid] = iso7816::read_ef(sm, fid);
     }
+    // EF.CardAccess is read in the clear, outside any session (Doc 9303 Part 11 9.2.11).
+    iso7816::select_application(card);
+    try {
+        files[0x011C] = iso7816::read_ef(card, 0x011C);
+    } catch (const CardError&) {
+        // a card written with AccessControl::Bac has none
+    }
     std::map<int, Bytes> dgs;
     for (int dg : {1, 2, 11, 12, 13, 14, 15}) dgs[dg] = files.at(lds::dg_file_id(dg));
     const Bytes csca = file_bytes(source("keys-sample/csca.pem"));

@@ -47,6 +47,12 @@ TEST_CASE("render_plan: golden first commands for the sample holder", "[perso][p
         "00 A4 02 0C 02 011E",
         "# UPDATE BINARY EF.COM (011E), offset 0000, 27 bytes",
         "00 D6 00 00 1B 60195F0104303130375F36063034303030305C0761756B6C6D6E6F",
+        "# CREATE FILE EF.CardAccess (011C), 22 bytes (on 6A89 exists: DELETE FILE, then CREATE FILE again)",
+        "00 E0 00 00 06 63040016011C",
+        "# SELECT EF.CardAccess (011C)",
+        "00 A4 02 0C 02 011C",
+        "# UPDATE BINARY EF.CardAccess (011C), offset 0000, 22 bytes",
+        "00 D6 00 00 16 31143012060A04007F0007020204020202010202010D",
         "# CREATE FILE DG1 (0101), 95 bytes (on 6A89 exists: DELETE FILE, then CREATE FILE again)",
         "00 E0 00 00 06 6304005F0101",
         "# SELECT DG1 (0101)",
@@ -62,7 +68,10 @@ TEST_CASE("render_plan: golden first commands for the sample holder", "[perso][p
     CHECK(plan.find("80 47 80 00 00\n") != std::string::npos);
     CHECK(plan.find("00 E0 00 00 06 6304005D010F\n") != std::string::npos);   // DG15, 93 bytes
     CHECK(plan.find("00 E0 00 00 06 6304 <size> 011D\n") != std::string::npos);
-    const std::string complete = "80 DA 00 69 A2 <9 x (FID, SHA-256[0..15]): EF.COM (011E) DG1 (0101) DG2 (0102) "
+    CHECK(plan.find("80 DA 00 65 06 <CAN redacted>\n") != std::string::npos);
+    CHECK(plan.find("137911") == std::string::npos);       // the CAN of the sample holder
+    CHECK(plan.find("313337393131") == std::string::npos);
+    const std::string complete = "80 DA 00 69 B4 <10 x (FID, SHA-256[0..15]): EF.COM (011E) EF.CardAccess (011C) DG1 (0101) DG2 (0102) "
                                  "DG11 (010B) DG12 (010C) DG13 (010D) DG14 (010E) DG15 (010F) EF.SOD (011D)>\n";
     CHECK(plan.substr(plan.size() - complete.size()) == complete);
     CHECK(plan.find("READ BINARY") == std::string::npos);  // no read-back: the card checks the digests

@@ -13,7 +13,9 @@
 
 #include "docketcard/applet/card.hpp"
 #include "docketcard/perso/perso.hpp"
+#include "docketcard/iso7816/files.hpp"
 #include "docketcard/record/mrz.hpp"
+#include "docketcard/sm/bac.hpp"
 #include "docketcard/sm/scp03_keys.hpp"
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/record/record.hpp"
@@ -87,7 +89,7 @@ std::vector<std::string> failed(const verify::Result& r) {
 }
 
 const std::vector<std::string> kCardChecks = {
-    "bac",       "com",       "dg1-read",   "dg2-read",    "dg11-read",  "dg12-read",  "dg13-read",
+    "pace",      "com",       "chip-authentication",     "dg1-read",   "dg2-read",    "dg11-read",  "dg12-read",  "dg13-read",
     "dg14-read", "dg15-read", "sod-read",   "sod-signature", "ds-chain", "ds-validity", "sod-dg-set",
     "dg1-hash",  "dg2-hash",  "dg11-hash",  "dg12-hash",   "dg13-hash",  "dg14-hash",  "dg15-hash",
     "active-authentication", "locked", "endorsement"};
@@ -271,7 +273,7 @@ TEST_CASE("a card of DG13 format version 1 still verifies; the version 2 checks 
           std::vector<std::string>{"endorsement", "documents", "background-check", "portal-reference"});
 }
 
-TEST_CASE("wrong MRZ data is a BAC error (CardRefused)", "[verify][card]") {
+TEST_CASE("wrong MRZ data is a PACE error (CardRefused) on a card with EF.CardAccess", "[verify][card]") {
     auto o = options_with(sample_holder());
     o.record.reset();
     o.mrz_key = verify::MrzKey{sample_holder().document_number, "1986-03-15", sample_holder().date_of_expiry.iso()};
@@ -280,7 +282,8 @@ TEST_CASE("wrong MRZ data is a BAC error (CardRefused)", "[verify][card]") {
         FAIL("no error");
     } catch (const CardError& e) {
         CHECK(e.kind() == ErrorKind::CardRefused);
-        CHECK(std::string(e.what()).find("BAC failed") != std::string::npos);
+        CHECK(std::string(e.what()) == "PACE failed: the MRZ data does not match the card");
+        CHECK(e.status_word() == 0x6300);
     }
     // The card is still usable afterwards.
     CHECK(verify::verify_card(*locked_card().channel, options_with(sample_holder())).ok());
@@ -391,4 +394,58 @@ TEST_CASE("a data group changed after signing fails its hash check", "[verify][c
     CHECK(failed(r) == std::vector<std::string>{"dg13-hash", "docket"});
     CHECK(r.find("dg13-hash")->detail.rfind("DG13 sha256 ", 0) == 0);
     CHECK(r.find("docket")->detail == "docket.case_number: card \"LOS-2026-000738\", record \"LOS-2026-000731\"");
+}
+
+TEST_CASE("verify opens a PACE card with the CAN, else with the MRZ; a card without EF.CardAccess with BAC",
+          "[verify][card][pace]") {
+    const auto& holder = sample_holder();
+    REQUIRE(holder.card_access_number);
+    auto& c = locked_card();
+    auto r = verify::verify_card(*c.channel, options_with(holder));
+    CHECK(r.access_control == "PACE-CAN");
+    CHECK(r.find("pace") != nullptr);
+    CHECK(r.find("bac") == nullptr);
+    CHECK(failed(r).empty());
+
+    auto no_can = options_with(holder);
+    no_can.record->card_access_number.reset();
+    r = verify::verify_card(*c.channel, no_can);
+    CHECK(r.access_control == "PACE-MRZ");
+    CHECK(failed(r).empty());
+
+    auto wrong = options_with(holder);
+    wrong.can = SecureBytes{'0', '0', '0', '0', '0', '0'};
+    try {
+        verify::verify_card(*c.channel, wrong);
+        FAIL("a wrong CAN verified");
+    } catch (const CardError& e) {
+        CHECK(e.kind() == ErrorKind::CardRefused);
+        CHECK(e.status_word() == 0x63C9);
+    }
+    CHECK(verify::verify_card(*c.channel, options_with(holder)).access_control == "PACE-CAN");
+
+    for (const auto access : {perso::AccessControl::Bac, perso::AccessControl::PaceOnly}) {
+        applet::CardOptions co;
+        co.random_seed = 21;
+        transport::LinkChannel card(std::make_unique<transport::SimLink>(applet::Card::in_memory(co), "memory card"));
+        perso::WriteOptions w;
+        w.access = access;
+        perso::write_card(card, holder, keys(), w);
+        perso::lock_card(card, keys());
+        r = verify::verify_card(card, options_with(holder));
+        CHECK(failed(r).empty());
+        if (access == perso::AccessControl::Bac) {
+            CHECK(r.access_control == "BAC");
+            CHECK(r.find("bac")->passed);
+        } else {
+            CHECK(r.access_control == "PACE-CAN");
+            iso7816::select_application(card);
+            try {
+                sm::establish_bac(card, mrz::make_td1(holder).bac_information());
+                FAIL("a pace-only card accepted BAC");
+            } catch (const CardError& e) {
+                CHECK(e.status_word() == 0x6982);
+            }
+        }
+    }
 }

@@ -28,6 +28,8 @@ std::vector<ReplayChannel::Step> appendix_d_steps() {
     return {
         // SELECT of the eMRTD application (before D.3; answered in the clear).
         {"00A4040C07A0000002471001", "9000"},
+        // SELECT EF.CardAccess in the clear: the Appendix D chip has none (Part 11 4.2: BAC follows).
+        {"00A4020C02011C", "6A82"},
         // D.3 GET CHALLENGE and MUTUAL AUTHENTICATE.
         {"0084000008", "4608F919887022129000"},
         {"0082000028"
@@ -113,7 +115,7 @@ TEST_CASE("verify_card reads a Doc 9303 Appendix D card byte for byte", "[verify
     CHECK(result.files.size() == 1);
     REQUIRE(result.files.count(0x011E) == 1);
     CHECK(to_hex(result.files.at(0x011E)) == kEfCom);
-    CHECK(ids(result) == std::vector<std::string>{"bac", "com", "dg1-read", "dg2-read", "sod-read", "sod-signature",
+    CHECK(ids(result) == std::vector<std::string>{"bac", "com", "chip-authentication", "dg1-read", "dg2-read", "sod-read", "sod-signature",
                                                   "ds-chain", "ds-validity", "sod-dg-set", "active-authentication",
                                                   "locked", "endorsement"});
     // EF.COM lists no DG12: nothing to endorse, N/A.
@@ -145,8 +147,8 @@ TEST_CASE("verify_card reads a Doc 9303 Appendix D card byte for byte", "[verify
 
 TEST_CASE("verify_card: a card refusing MUTUAL AUTHENTICATE is a BAC error (CardRefused)", "[verify]") {
     auto steps = appendix_d_steps();
-    steps.resize(3);
-    steps[2].response = "6300";
+    steps.resize(4);   // SELECT application, SELECT EF.CardAccess (6A82), GET CHALLENGE, MUTUAL AUTHENTICATE
+    steps[3].response = "6300";
     ReplayChannel card(steps);
     try {
         verify::verify_card(card, appendix_d_options());

@@ -98,8 +98,17 @@ struct Progress {
     std::size_t total = 0;
 };
 
+/// How inspection systems may open the card (Doc 9303 Part 11 4.2, docs/card-protocol.md "PACE").
+enum class AccessControl {
+    Bac,         ///< BAC only, no EF.CardAccess: a card as issued before PACE
+    BacAndPace,  ///< EF.CardAccess with PACE (CAN and MRZ); BAC kept for legacy readers (default)
+    PaceOnly,    ///< as BacAndPace, and the card refuses BAC (6982)
+};
+
 struct WriteOptions {
     std::function<void(const Progress&)> on_progress;
+    /// EF.CardAccess, the CAN (from the record) and whether BAC stays available.
+    AccessControl access = AccessControl::BacAndPace;
     /// Signing time of EF.SOD (tests); now when unset.
     std::optional<std::chrono::system_clock::time_point> signing_time;
     /// When set, the plain commands and responses inside SCP03 are traced (-vv, TraceLevel::Plain;
@@ -142,6 +151,7 @@ void lock_card(transport::CardChannel& card, const IssuerKeys& keys);
 struct PlanOptions {
     std::size_t max_command_data = 2031;
     std::size_t max_response_data = 2031;
+    AccessControl access = AccessControl::BacAndPace;   ///< as WriteOptions::access
 };
 
 /// The command sequence write_card sends to a blank card for `holder`, as a readable script

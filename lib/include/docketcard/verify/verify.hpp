@@ -56,6 +56,8 @@ struct Result {
     std::optional<lds::Dg12> dg12;
     std::time_t verified_at = 0;            ///< when the verification ran (UTC seconds)
     std::string card_description;           ///< the channel the card was read through
+    /// How the chip was opened: "PACE-CAN", "PACE-MRZ" (Doc 9303 Part 11 4.4) or "BAC" (9.7).
+    std::string access_control;
     /// True when there is at least one check and every check passed or does not apply.
     bool ok() const noexcept;
     /// The check with this id, or nullptr.
@@ -73,6 +75,9 @@ struct Options {
     std::filesystem::path csca;                 ///< CSCA certificate (PEM or DER)
     std::optional<record::HolderRecord> record; ///< compare every field against it
     std::optional<MrzKey> mrz_key;              ///< used when no record is given
+    /// The card access number for PACE (6 digits; a secret). When unset, the record's
+    /// card_access_number is used, and without one PACE runs with the MRZ.
+    std::optional<SecureBytes> can;
     /// A docket card (one that answers GET DATA 66 with its card-info template) must be LOCKED.
     bool require_locked = true;
     /// Fail, instead of reporting N/A, a card that is not a docket applet (GET DATA 66 not
@@ -97,10 +102,14 @@ std::string mrz_information(const MrzKey& key);
 /// Runs every check and returns them all; throws only when the card cannot be read at all
 /// (Error Communication) or BAC fails (Error CardRefused).
 ///
-/// SELECT of the eMRTD application (Part 10 3.1), BAC (Part 11 9.7) with the MRZ information of
-/// options.record (mrz::make_td1) or options.mrz_key, EF.COM and every file it lists plus EF.SOD
+/// SELECT of the eMRTD application (Part 10 3.1), EF.CardAccess read in the clear (Part 11
+/// 9.2.11); PACE (Part 11 4.4) when it offers a PACEInfo docketcard speaks, with the CAN
+/// (options.can, else the record's) or else the MRZ information; BAC (Part 11 9.7) with the MRZ
+/// information of options.record (mrz::make_td1) or options.mrz_key only when the card has no
+/// EF.CardAccess (SELECT answers 6A82 or 6982). EF.COM and every file it lists plus EF.SOD
 /// read under secure messaging (Part 11 9.8), then the checks, in this order and with these ids:
-///   bac, com, dg<N>-read (each DG listed, read and well-formed), sod-read, sod-signature,
+///   pace or bac, com, chip-authentication (Part 11 6.2, when EF.COM lists DG14 and DG14 offers it:
+///   after it every file is read under the new keys; N/A otherwise), dg<N>-read (each DG listed, read and well-formed), sod-read, sod-signature,
 ///   ds-chain, ds-validity, sod-dg-set, dg<N>-hash (each DG in EF.SOD or read),
 ///   active-authentication (Part 11 6.1, fresh challenge), locked (GET DATA 66 under SM),
 ///   endorsement (DG12 5F1B is lds::card_endorsement; N/A on a DG13 v1 card without one),
