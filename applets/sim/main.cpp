@@ -53,8 +53,20 @@ struct Options {
     std::string tear_mode = "applied";
     std::string keys_dir;
     bool verbose = false;
+    bool echo = false;
     LinkSetting link;
 };
+
+// The answer of --echo mode to a command APDU: as many zero bytes as P1-P2 says, then 9000. No
+// card logic at all: bench/card_bench.sh replays a write's command and response sizes against it
+// to measure what the transport (pcscd, vpcd, the sockets) costs by itself.
+Bytes echo_answer(ByteView command) {
+    const std::size_t n = command.size() >= 4 ? static_cast<std::size_t>((command[2] << 8) | command[3]) : 0;
+    Bytes resp(n, 0x00);
+    resp.push_back(0x90);
+    resp.push_back(0x00);
+    return resp;
+}
 
 // Waits until `fd` is readable, or the stop flag is set; false on stop.
 bool wait_readable(int fd) {
@@ -160,7 +172,8 @@ std::string describe_response(ByteView command, ByteView resp) {
 }
 
 // Serves one vpcd connection; returns an exit code, or nullopt when vpcd went away (reconnect).
-std::optional<int> serve(int fd, applet::Card& card, bool verbose, const LinkSetting& link, apdu::LinkAccount& account) {
+std::optional<int> serve(int fd, applet::Card& card, bool verbose, bool echo, const LinkSetting& link,
+                         apdu::LinkAccount& account) {
     for (;;) {
         std::uint8_t len_b[2];
         if (!read_exact(fd, len_b, 2)) return g_stop ? std::optional<int>(kExitOk) : std::nullopt;
@@ -194,7 +207,7 @@ std::optional<int> serve(int fd, applet::Card& card, bool verbose, const LinkSet
         if (verbose) std::cerr << "sim: > " << describe_command(payload) << "\n";
         Bytes resp;
         try {
-            resp = card.process(payload);
+            resp = echo ? echo_answer(payload) : card.process(payload);
         } catch (const applet::CardTorn&) {
             if (verbose) std::cerr << "sim: card torn after " << card.commands_processed() << " command(s)\n";
             return kExitTorn;
@@ -245,7 +258,7 @@ int run(const Options& o) {
         announced = false;
         card->reset();
         apdu::LinkAccount account;
-        const auto rc = serve(fd, *card, o.verbose, o.link, account);
+        const auto rc = serve(fd, *card, o.verbose, o.echo, o.link, account);
         ::close(fd);
         if (o.link.profile && account.commands > 0)
             std::cerr << "docketcard-sim: " << account.summary(o.link.profile->name) << "\n";
@@ -281,6 +294,9 @@ int main(int argc, char** argv) {
     app.add_option("--link-mode", link_mode, "account: only count the projected time; delay: also hold each answer back")
         ->check(CLI::IsMember({"account", "delay"}))
         ->capture_default_str();
+    app.add_flag("--echo", o.echo,
+                 "no card logic: answer every command with P1-P2 zero bytes and 9000 (the transport floor for "
+                 "bench/card_bench.sh only)");
     app.add_flag("-v,--verbose", o.verbose, "log APDUs to stderr (secrets and SCP03 data as lengths only)");
     try {
         app.parse(argc, argv);
