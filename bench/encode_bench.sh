@@ -2,7 +2,8 @@
 # bench/encode_bench.sh BUILD_DIR [ROUNDS=5] [DIR=/dev/shm]: the host side of issue 14, in one run.
 #   1. `docketcard encode` of 1000 generated holders (files in DIR, tmpfs by default) against
 #      `openssl speed -seconds 3 ecdsap256` (one core: speed runs one process), alternately,
-#      ROUNDS times: records/s (wall and CPU), sign/s, and the ratio of the medians.
+#      ROUNDS times: records/s with --jobs 1 (wall and CPU) and with the default --jobs (wall), sign/s,
+#      and the ratios of the medians.
 #   2. Peak RSS (/usr/bin/time %M) of `encode` for 10, 1000 and 100000 holders (the 100000 written
 #      to /tmp, on the disk, to keep 3.6 GB out of RAM) and of `issue` for the same counts in
 #      --strict mode with one invalid record last: issue loads and validates every record and
@@ -45,19 +46,24 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(openssl version)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 gen 1000 "$W/h1000.jsonl"
-: > "$W/rate"; : > "$W/cpu"; : > "$W/sign"
+: > "$W/rate"; : > "$W/rate1"; : > "$W/cpu"; : > "$W/sign"
 for r in $(seq "$ROUNDS"); do
+    # --jobs 1 (one core, like openssl speed) and the default (one thread a core), then the signer.
+    rm -rf "$W/out"
+    /usr/bin/time -f "%e %U %S" -o "$W/t" "$DC" encode --record "$W/h1000.jsonl" --keys "$SRC/keys-sample" --out "$W/out" --jobs 1 > /dev/null
+    read -r wall user sys < "$W/t"
+    awk -v w="$wall" 'BEGIN {printf "%.1f\n", 1000 / w}' >> "$W/rate1"
+    awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f\n", 1000 / (u + s)}' >> "$W/cpu"
     rm -rf "$W/out"
     /usr/bin/time -f "%e %U %S" -o "$W/t" "$DC" encode --record "$W/h1000.jsonl" --keys "$SRC/keys-sample" --out "$W/out" > /dev/null
     read -r wall user sys < "$W/t"
     awk -v w="$wall" 'BEGIN {printf "%.1f\n", 1000 / w}' >> "$W/rate"
-    awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f\n", 1000 / (u + s)}' >> "$W/cpu"
     openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ {print $(NF-1)}' >> "$W/sign"
 done
-rate=$(median < "$W/rate"); cpu=$(median < "$W/cpu"); sign=$(median < "$W/sign")
+rate=$(median < "$W/rate"); rate1=$(median < "$W/rate1"); cpu=$(median < "$W/cpu"); sign=$(median < "$W/sign")
 echo "encode: 1000 holders in $DIR, $ROUNDS rounds alternating with openssl speed -seconds 3 ecdsap256 (medians)"
-echo "  encode records/s (wall) $rate, (CPU: user+sys) $cpu; openssl sign/s $sign"
-awk -v r="$rate" -v c="$cpu" -v s="$sign" 'BEGIN {printf "  encode/sign ratio: %.3f (wall), %.3f (CPU)\n", r / s, c / s}'
+echo "  encode records/s: --jobs 1 wall $rate1, CPU (user+sys) $cpu; --jobs $(nproc) (default) wall $rate; openssl sign/s $sign"
+awk -v r="$rate" -v q="$rate1" -v c="$cpu" -v s="$sign" 'BEGIN {printf "  encode/sign ratio: --jobs 1 %.3f (wall), %.3f (CPU); default --jobs %.3f (wall)\n", q / s, c / s, r / s}'
 echo "  rounds: records/s $(tr '\n' ' ' < "$W/rate")| sign/s $(tr '\n' ' ' < "$W/sign")"
 
 echo "peak RSS (KB):"
