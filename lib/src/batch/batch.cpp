@@ -391,7 +391,6 @@ void Runner::register_records() {
     }
 }
 
-// Every in-progress attempt is finished or spoiled before anything new is claimed.
 // A card file left in a sim folder of this run whose attempts are all spoiled (e.g. taken over by
 // another station after this one lost its lease, or killed between journaling and moving it) is
 // moved into DIR/spoiled/, so no spoiled card stays among the good ones. Card files whose serial
@@ -447,6 +446,7 @@ Runner::UnknownCards Runner::account_sim_cards() {
     return unknown;
 }
 
+// Every in-progress attempt is finished or spoiled before anything new is claimed.
 void Runner::resume() {
     auto unknown = account_sim_cards();
     // Whatever is left of `unknown` at the end is a card no attempt can own: set aside, said so.
@@ -515,8 +515,8 @@ void Runner::resume() {
         switch (journal::resume_step(a, digest)) {
             case journal::ResumeStep::SpoilUnread: {
                 // The card this attempt was made for, if its file is here without a journaled
-                // serial: the newest such card of the attempt's reader (by modification time). Its serial is journaled,
-                // then the card is set aside with the attempt.
+                // serial: the newest such card of the attempt's reader (by modification time).
+                // Its serial is journaled, then the card is set aside with the attempt.
                 auto it = unknown.find(a.reader);
                 auto slot_it = std::find_if(slots_.begin(), slots_.end(),
                                             [&](const auto& s) { return s->name() == a.reader; });
