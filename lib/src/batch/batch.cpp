@@ -140,6 +140,9 @@ public:
     virtual std::string set_aside(CardInHand card, bool spoiled, const std::string& serial,
                                   const std::function<bool()>& stopped, const std::function<void(Event)>& emit) = 0;
     virtual const fs::path* sim_dir() const { return nullptr; }
+    /// The card in the reader now, without waiting (PC/SC: a card left there when the batch
+    /// stopped); empty when there is none, or for a sim folder.
+    virtual CardInHand present_card() { return {}; }
     /// The link profile its cards are accounted on (sim:DIR/?link=PROFILE), if any.
     virtual const std::optional<apdu::LinkProfile>& link() const {
         static const std::optional<apdu::LinkProfile> none;
@@ -198,6 +201,13 @@ public:
             if (stopped()) return {};
             if (reader_->wait_for_card(poll_) == transport::WaitResult::Ready) break;
         }
+        transport::ConnectOptions co;
+        co.exclusive = true;
+        return {reader_->connect(co), {}};
+    }
+
+    CardInHand present_card() override {
+        if (reader_->wait_for_card(std::chrono::milliseconds(0)) != transport::WaitResult::Ready) return {};
         transport::ConnectOptions co;
         co.exclusive = true;
         return {reader_->connect(co), {}};
@@ -535,6 +545,33 @@ void Runner::resume() {
                                       serial, file.filename().string()),
                           base);
                     continue;
+                }
+                // A PC/SC reader of this run with a card in it that no attempt knows: the card of
+                // this attempt, left at the encoder. Its serial is journaled and the operator is
+                // asked to put it on the spoiled pile.
+                if (slot_it != slots_.end() && !(*slot_it)->sim_dir()) {
+                    CardInHand card;
+                    std::optional<std::string> serial;
+                    try {
+                        card = (*slot_it)->present_card();
+                        if (card.channel) serial = perso::read_card_info(*card.channel).serial_hex;
+                    } catch (const Error&) {
+                        card = {};
+                    }
+                    if (card.channel && serial && journal_->attempts_by_serial(from_hex(*serial)).empty()) {
+                        journal::Attempt with_serial = a;
+                        {
+                            const std::lock_guard lock(mutex_);
+                            with_serial = journal_->set_card_serial(a.id, from_hex(*serial));
+                        }
+                        base.serial = *serial;
+                        spoil(slot_it->get(), std::move(card), with_serial,
+                              fmt::format("interrupted before the card serial was read; card {}, left in reader {}, "
+                                          "was found on resume: put it on the spoiled pile",
+                                          *serial, a.reader),
+                              base);
+                        continue;
+                    }
                 }
                 spoil_found_or_not("interrupted before the card serial was read");
                 continue;
