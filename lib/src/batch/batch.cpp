@@ -808,6 +808,19 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
                     e.reader = slot.name();
                     e.document_number = doc;
                     e.detail = c.reason;
+                    std::optional<journal::RecordStatus> status;
+                    {
+                        const std::lock_guard lock(mutex_);
+                        status = journal_->record(doc);
+                    }
+                    if (status && status->live_attempt && status->live_attempt->state == journal::State::Verified) {
+                        const auto& v = *status->live_attempt;
+                        e.serial = v.card_serial.value_or("");
+                        e.attempt = v.id;
+                        e.detail = fmt::format("already issued: verified on card {} by station {} (attempt {}, {})",
+                                               v.card_serial.value_or("?"), v.station, v.id,
+                                               v.finished_at.value_or("?"));
+                    }
                     emit(e);
                     return Handled::Done;
                 }
