@@ -321,8 +321,10 @@ std::string site_text(const Audit& audit) {
     if (table.size() == 1) out += "(no card attempts yet)\n";
     std::vector<std::string> open;
     for (const auto& b : audit.batches)
-        if (!b.ended_at) open.push_back(fmt::format("{} (batch {}, pid {}, since {})", b.station, b.id, b.pid,
-                                                    short_time(b.started_at)));
+        if (!b.ended_at)
+            open.push_back(fmt::format("{} (batch {}, pid {}{}, since {}{})", b.station, b.id, b.pid,
+                                       b.host ? " on " + *b.host : std::string(), short_time(b.started_at),
+                                       b.lease_expires ? ", lease until " + short_time(*b.lease_expires) : ""));
     out += fmt::format("\nstations running: {}\n",
                        open.empty() ? std::string("none") : fmt::format("{}", fmt::join(open, ", ")));
     std::vector<std::string> counts;
@@ -362,6 +364,10 @@ std::string site_json(const Audit& audit) {
                          r.last_finished.empty() ? nlohmann::json() : nlohmann::json(r.last_finished)}});
     }
     doc["site"] = std::move(site);
+    for (std::size_t i = 0; i < audit.batches.size() && i < doc["batches"].size(); ++i) {
+        doc["batches"][i]["host"] = optional_json(audit.batches[i].host);
+        doc["batches"][i]["lease_expires"] = optional_json(audit.batches[i].lease_expires);
+    }
     return doc.dump(2);
 }
 

@@ -124,6 +124,8 @@ Batch read_batch(const Result& q, int row) {
     b.started_at = q.text(row, 4);
     b.ended_at = q.optional_text(row, 5);
     b.outcome = q.optional_text(row, 6);
+    b.host = q.optional_text(row, 7);
+    b.lease_expires = q.optional_text(row, 8);
     return b;
 }
 
