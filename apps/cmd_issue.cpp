@@ -170,7 +170,8 @@ public:
             case K::Skipped:
                 if (!started_) break;   // verified in an earlier run: counted in batch_started
                 ++done_;
-                if (!tty_) log.push_back(fmt::format("[{}/{}] {} skipped: {}", done_, total_, e.document_number, e.detail));
+                if (!tty_)
+                    log.push_back(fmt::format("[{}/{}] {} skipped: {}", done_, total_, e.document_number, e.detail));
                 break;
             case K::Spoiled:
                 log.push_back(fmt::format("{}: card {} for {} SPOILED: {}{}", e.reader.empty() ? "resume" : e.reader,

@@ -140,6 +140,9 @@ public:
     virtual std::string set_aside(CardInHand card, bool spoiled, const std::string& serial,
                                   const std::function<bool()>& stopped, const std::function<void(Event)>& emit) = 0;
     virtual const fs::path* sim_dir() const { return nullptr; }
+    /// The card in the reader now, without waiting (PC/SC: a card left there when the batch
+    /// stopped); empty when there is none, or for a sim folder.
+    virtual CardInHand present_card() { return {}; }
     /// The link profile its cards are accounted on (sim:DIR/?link=PROFILE), if any.
     virtual const std::optional<apdu::LinkProfile>& link() const {
         static const std::optional<apdu::LinkProfile> none;
@@ -198,6 +201,13 @@ public:
             if (stopped()) return {};
             if (reader_->wait_for_card(poll_) == transport::WaitResult::Ready) break;
         }
+        transport::ConnectOptions co;
+        co.exclusive = true;
+        return {reader_->connect(co), {}};
+    }
+
+    CardInHand present_card() override {
+        if (reader_->wait_for_card(std::chrono::milliseconds(0)) != transport::WaitResult::Ready) return {};
         transport::ConnectOptions co;
         co.exclusive = true;
         return {reader_->connect(co), {}};
@@ -391,7 +401,6 @@ void Runner::register_records() {
     }
 }
 
-// Every in-progress attempt is finished or spoiled before anything new is claimed.
 // A card file left in a sim folder of this run whose attempts are all spoiled (e.g. taken over by
 // another station after this one lost its lease, or killed between journaling and moving it) is
 // moved into DIR/spoiled/, so no spoiled card stays among the good ones. Card files whose serial
@@ -447,6 +456,7 @@ Runner::UnknownCards Runner::account_sim_cards() {
     return unknown;
 }
 
+// Every in-progress attempt is finished or spoiled before anything new is claimed.
 void Runner::resume() {
     auto unknown = account_sim_cards();
     // Whatever is left of `unknown` at the end is a card no attempt can own: set aside, said so.
@@ -515,8 +525,8 @@ void Runner::resume() {
         switch (journal::resume_step(a, digest)) {
             case journal::ResumeStep::SpoilUnread: {
                 // The card this attempt was made for, if its file is here without a journaled
-                // serial: the newest such card of the attempt's reader (by modification time). Its serial is journaled,
-                // then the card is set aside with the attempt.
+                // serial: the newest such card of the attempt's reader (by modification time).
+                // Its serial is journaled, then the card is set aside with the attempt.
                 auto it = unknown.find(a.reader);
                 auto slot_it = std::find_if(slots_.begin(), slots_.end(),
                                             [&](const auto& s) { return s->name() == a.reader; });
@@ -535,6 +545,33 @@ void Runner::resume() {
                                       serial, file.filename().string()),
                           base);
                     continue;
+                }
+                // A PC/SC reader of this run with a card in it that no attempt knows: the card of
+                // this attempt, left at the encoder. Its serial is journaled and the operator is
+                // asked to put it on the spoiled pile.
+                if (slot_it != slots_.end() && !(*slot_it)->sim_dir()) {
+                    CardInHand card;
+                    std::optional<std::string> serial;
+                    try {
+                        card = (*slot_it)->present_card();
+                        if (card.channel) serial = perso::read_card_info(*card.channel).serial_hex;
+                    } catch (const Error&) {
+                        card = {};
+                    }
+                    if (card.channel && serial && journal_->attempts_by_serial(from_hex(*serial)).empty()) {
+                        journal::Attempt with_serial = a;
+                        {
+                            const std::lock_guard lock(mutex_);
+                            with_serial = journal_->set_card_serial(a.id, from_hex(*serial));
+                        }
+                        base.serial = *serial;
+                        spoil(slot_it->get(), std::move(card), with_serial,
+                              fmt::format("interrupted before the card serial was read; card {}, left in reader {}, "
+                                          "was found on resume: put it on the spoiled pile",
+                                          *serial, a.reader),
+                              base);
+                        continue;
+                    }
                 }
                 spoil_found_or_not("interrupted before the card serial was read");
                 continue;
@@ -771,6 +808,19 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
                     e.reader = slot.name();
                     e.document_number = doc;
                     e.detail = c.reason;
+                    std::optional<journal::RecordStatus> status;
+                    {
+                        const std::lock_guard lock(mutex_);
+                        status = journal_->record(doc);
+                    }
+                    if (status && status->live_attempt && status->live_attempt->state == journal::State::Verified) {
+                        const auto& v = *status->live_attempt;
+                        e.serial = v.card_serial.value_or("");
+                        e.attempt = v.id;
+                        e.detail = fmt::format("already issued: verified on card {} by station {} (attempt {}, {})",
+                                               v.card_serial.value_or("?"), v.station, v.id,
+                                               v.finished_at.value_or("?"));
+                    }
                     emit(e);
                     return Handled::Done;
                 }

@@ -256,7 +256,8 @@ std::string rate_text(const std::optional<double>& r) { return r ? fmt::format("
 
 std::vector<SiteRow> site_rows(const Audit& audit) {
     std::map<std::pair<std::string, std::string>, SiteRow> rows;
-    std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> span;  // first start, last verified
+    // (station, reader) -> (first start, last verified finish), in ms since the epoch
+    std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> span;
     for (const auto& a : audit.attempts) {
         const auto key = std::make_pair(a.station, a.reader);
         auto& row = rows[key];
@@ -320,9 +321,12 @@ std::string site_text(const Audit& audit) {
     if (table.size() == 1) out += "(no card attempts yet)\n";
     std::vector<std::string> open;
     for (const auto& b : audit.batches)
-        if (!b.ended_at) open.push_back(fmt::format("{} (batch {}, pid {}, since {})", b.station, b.id, b.pid,
-                                                    short_time(b.started_at)));
-    out += fmt::format("\nstations running: {}\n", open.empty() ? std::string("none") : fmt::format("{}", fmt::join(open, ", ")));
+        if (!b.ended_at)
+            open.push_back(fmt::format("{} (batch {}, pid {}{}, since {}{})", b.station, b.id, b.pid,
+                                       b.host ? " on " + *b.host : std::string(), short_time(b.started_at),
+                                       b.lease_expires ? ", lease until " + short_time(*b.lease_expires) : ""));
+    out += fmt::format("\nstations running: {}\n",
+                       open.empty() ? std::string("none") : fmt::format("{}", fmt::join(open, ", ")));
     std::vector<std::string> counts;
     for (State s : all_states()) {
         const auto it = audit.summary.by_state.find(s);
@@ -356,9 +360,14 @@ std::string site_json(const Audit& audit) {
                         {"states", states},
                         {"cards", r.cards},
                         {"cards_per_hour", r.cards_per_hour ? nlohmann::json(*r.cards_per_hour) : nlohmann::json()},
-                        {"last_finished_at", r.last_finished.empty() ? nlohmann::json() : nlohmann::json(r.last_finished)}});
+                        {"last_finished_at",
+                         r.last_finished.empty() ? nlohmann::json() : nlohmann::json(r.last_finished)}});
     }
     doc["site"] = std::move(site);
+    for (std::size_t i = 0; i < audit.batches.size() && i < doc["batches"].size(); ++i) {
+        doc["batches"][i]["host"] = optional_json(audit.batches[i].host);
+        doc["batches"][i]["lease_expires"] = optional_json(audit.batches[i].lease_expires);
+    }
     return doc.dump(2);
 }
 

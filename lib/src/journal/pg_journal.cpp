@@ -124,6 +124,8 @@ Batch read_batch(const Result& q, int row) {
     b.started_at = q.text(row, 4);
     b.ended_at = q.optional_text(row, 5);
     b.outcome = q.optional_text(row, 6);
+    b.host = q.optional_text(row, 7);
+    b.lease_expires = q.optional_text(row, 8);
     return b;
 }
 
@@ -159,7 +161,8 @@ int schema_version(Conn& c) {
         return 0;
     }
     auto v = c.exec("SELECT version FROM docketcard_schema", {}, "read the schema version");
-    if (v.rows() != 1) throw Error(ErrorKind::Journal, fmt::format("journal {}: the schema marker is damaged", c.name()));
+    if (v.rows() != 1)
+        throw Error(ErrorKind::Journal, fmt::format("journal {}: the schema marker is damaged", c.name()));
     return static_cast<int>(v.integer(0, 0));
 }
 
@@ -508,8 +511,9 @@ public:
             throw Error(ErrorKind::Journal,
                         fmt::format("attempt {} ({}) is {}; its card serial can only be recorded while writing", id,
                                     a.document_number, to_string(a.state)));
-        auto used = db_.exec(attempt_select + std::string("WHERE a.card_serial = $1 AND a.id <> $2 ORDER BY a.id LIMIT 1"),
-                             {hex, num(id)}, "find card serial");
+        auto used =
+            db_.exec(attempt_select + std::string("WHERE a.card_serial = $1 AND a.id <> $2 ORDER BY a.id LIMIT 1"),
+                     {hex, num(id)}, "find card serial");
         if (used.rows() > 0) {
             const auto other = read_attempt(used, 0).a;
             throw Error(ErrorKind::Journal,
@@ -626,7 +630,8 @@ private:
     }
 
     void require_batch(std::string_view what) const {
-        if (!batch_) throw Error(ErrorKind::Journal, fmt::format("journal {} is open read-only: cannot {}", name_, what));
+        if (!batch_)
+            throw Error(ErrorKind::Journal, fmt::format("journal {} is open read-only: cannot {}", name_, what));
     }
 
     /// In the caller's transaction: renews this batch's lease, or refuses when it expired (an
@@ -667,7 +672,8 @@ private:
     }
 
     std::optional<RecordStatus> load_record(const std::string& document_number) {
-        auto q = db_.exec(std::string(record_select) + "WHERE r.document_number = $1", {document_number}, "read record");
+        auto q =
+            db_.exec(std::string(record_select) + "WHERE r.document_number = $1", {document_number}, "read record");
         if (q.rows() == 0) return std::nullopt;
         return read_record(q, 0);
     }
@@ -729,8 +735,9 @@ private:
                            num(batch_->id)},
                           "update attempt state");
         if (q.affected() != 1)
-            throw Error(ErrorKind::Journal, fmt::format("attempt {} ({}) changed under this batch; it was not marked {}",
-                                                        id, a.document_number, to_string(target)));
+            throw Error(ErrorKind::Journal,
+                        fmt::format("attempt {} ({}) changed under this batch; it was not marked {}", id,
+                                    a.document_number, to_string(target)));
         add_event(id, to_string(target), error.value_or(""));
         tx.commit();
         return *attempt(id);

@@ -306,7 +306,8 @@ TEST_CASE("killed after making a card, before journaling its serial: the rerun a
     }
     CHECK(unknown == 1);
     const auto said = std::count_if(events.begin(), events.end(), [](const batch::Event& e) {
-        return e.kind == batch::EventKind::CardNotUsable && e.detail.find("is in no journal attempt") != std::string::npos;
+        return e.kind == batch::EventKind::CardNotUsable &&
+               e.detail.find("is in no journal attempt") != std::string::npos;
     });
     CHECK(said == 1);
     check_exactly_once(o, {"DC2600001"});

@@ -43,7 +43,12 @@ Audit sample_site() {
     b.station = "st-2";
     b.pid = 4242;
     b.started_at = "2026-12-03T09:59:00.000Z";
-    a.batches = {b};
+    Batch c = b;
+    c.id = 8;
+    c.station = "st-3";
+    c.host = "desk-3";
+    c.lease_expires = "2026-12-03T10:07:00.000Z";
+    a.batches = {b, c};
     for (State s : all_states()) a.summary.by_state[s] = 0;
     a.summary.by_state[State::Verified] = 2;
     a.summary.by_state[State::Written] = 1;
@@ -79,7 +84,8 @@ TEST_CASE("site text, CSV and JSON", "[site]") {
           "st-1     sim:/c/a/        0        0       0         2        1           1     30.0  2026-12-03 10:06:00\n"
           "st-2     Reader 0         0        1       0         0        0           0        -  -\n"
           "\n"
-          "stations running: st-2 (batch 7, pid 4242, since 2026-12-03 09:59:00)\n"
+          "stations running: st-2 (batch 7, pid 4242, since 2026-12-03 09:59:00), st-3 (batch 8, pid 4242 on desk-3, "
+          "since 2026-12-03 09:59:00, lease until 2026-12-03 10:07:00)\n"
           "3 records, 5 card attempts: pending 0, rejected 0, writing 0, written 1, locked 0, verified 2, spoiled 1, "
           "superseded 1\n");
     CHECK(site_csv(audit) ==
@@ -92,6 +98,8 @@ TEST_CASE("site text, CSV and JSON", "[site]") {
     CHECK(doc["site"][0]["states"]["spoiled"] == 1);
     CHECK(doc["site"][1]["cards_per_hour"].is_null());
     CHECK(doc["attempts"].size() == 5);
+    CHECK(doc["batches"][1]["lease_expires"] == "2026-12-03T10:07:00.000Z");
+    CHECK(doc["batches"][0]["host"].is_null());
 }
 
 TEST_CASE("a journal URI: selected by its scheme; a password in it is a usage error that does not repeat it",

@@ -30,6 +30,8 @@
 //     attempts are all spoiled (e.g. taken over by another station) goes to DIR/spoiled/; one no
 //     attempt knows is given to the attempt of its reader that has no serial (the newest such
 //     card: its serial is journaled and it is spoiled), and any left over is set aside, reported;
+//   - an attempt without serial on a PC/SC reader of this run with a card in it that no attempt
+//     knows: that card's serial is journaled, the attempt spoiled, the operator asked to remove it;
 //   - verified records are skipped (unless reissue);
 //   - an in-progress attempt without a serial is spoiled (the card got no data);
 //   - an in-progress attempt whose record changed since it began is spoiled (never lock old data);

@@ -74,6 +74,8 @@ struct Batch {
     std::string started_at;                 ///< UTC ISO 8601 with milliseconds
     std::optional<std::string> ended_at;
     std::optional<std::string> outcome;     ///< complete, incomplete, failed, interrupted
+    std::optional<std::string> host;        ///< shared journal: the station's host name
+    std::optional<std::string> lease_expires;  ///< shared journal: when the station's lease ends (UTC)
 };
 
 /// One holder record as the batch read it.
