@@ -34,10 +34,18 @@ namespace docketcard::app {
 
 namespace {
 
-static_assert(exit_code::ok == 0 && exit_code::batch_incomplete == 9 && exit_code::invalid_input == 3 &&
-                  exit_code::journal == 8 &&
-                  exit_code::communication == 4 && exit_code::interrupted == 130,
-              "batch::exit_code() must match the CLI's exit codes");
+// The exit code of a batch that ran to its end (errors that stop it go through exit_code_for()).
+int exit_code_for(batch::Outcome outcome) noexcept {
+    switch (outcome) {
+        case batch::Outcome::Complete: return exit_code::ok;
+        case batch::Outcome::InvalidRecords: return exit_code::invalid_input;
+        case batch::Outcome::Incomplete: return exit_code::batch_incomplete;
+        case batch::Outcome::StrictRefused: return exit_code::invalid_input;
+        case batch::Outcome::ReaderFailure: return exit_code::communication;
+        case batch::Outcome::Interrupted: return exit_code::interrupted;
+    }
+    return exit_code::internal;
+}
 
 std::atomic<bool> g_stop{false};
 
@@ -99,7 +107,7 @@ nlohmann::json summary_json(const batch::BatchResult& r) {
     for (const auto& [state, n] : r.journal_summary.by_state) by_state[journal::to_string(state)] = n;
     return {{"event", "batch_done"},
             {"outcome", batch::to_string(r.outcome)},
-            {"exit_code", batch::exit_code(r.outcome)},
+            {"exit_code", exit_code_for(r.outcome)},
             {"valid", r.valid},
             {"rejected", r.rejected},
             {"issued", r.issued},
@@ -343,7 +351,7 @@ int run_issue(const IssueOptions& opts, const GlobalOptions& globals) {
     } else {
         print_summary(result, reports);
     }
-    return batch::exit_code(result.outcome);
+    return exit_code_for(result.outcome);
 }
 
 void register_issue(CLI::App& app, GlobalOptions& globals, Action& run) {

@@ -50,18 +50,6 @@ const char* to_string(EventKind kind) noexcept {
     return "unknown";
 }
 
-int exit_code(Outcome outcome) noexcept {
-    switch (outcome) {
-        case Outcome::Complete: return 0;
-        case Outcome::InvalidRecords: return 3;
-        case Outcome::Incomplete: return 9;
-        case Outcome::StrictRefused: return 3;
-        case Outcome::ReaderFailure: return 4;
-        case Outcome::Interrupted: return 130;
-    }
-    return 70;
-}
-
 const char* to_string(Outcome outcome) noexcept {
     switch (outcome) {
         case Outcome::Complete: return "complete";

@@ -106,7 +106,7 @@ struct Event {
     std::size_t done = 0, total = 0;     ///< Progress: bytes
 };
 
-/// How a run ended; exit_code() maps it to the documented exit code.
+/// How a run ended; the CLI maps it to its exit code (apps/cmd_issue.cpp, docs/cli.md `## issue`).
 enum class Outcome {
     Complete,        ///< every record is valid and verified (exit 0)
     InvalidRecords,  ///< every VALID record is verified, but some input records were rejected (exit 3)
@@ -116,8 +116,6 @@ enum class Outcome {
     Interrupted,     ///< stop was requested (SIGINT) before the batch was done (exit 130)
 };
 
-/// 0, 3 (invalid records; strict refusal), 9, 4, 130 (docs/cli.md `## issue`, Exit).
-int exit_code(Outcome outcome) noexcept;
 /// "complete", "invalid_records", "incomplete", ...
 const char* to_string(Outcome outcome) noexcept;
 
