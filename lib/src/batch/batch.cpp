@@ -225,9 +225,15 @@ private:
     std::chrono::milliseconds poll_;
 };
 
+// A valid input record, by where it is: the records are streamed from their files, not held
+// (a photo is about 10 kB); Runner::holder_of() reads one again when a card is made for it.
 struct Item {
-    record::HolderRecord rec;
-    std::string digest;
+    std::string document_number;
+    std::uint32_t input = 0;         // index of its file in BatchOptions::inputs
+    int source_line = 0;
+    std::uint64_t source_offset = 0;
+    std::string background_check;   // its reference, journaled with the record
+    std::string digest;              // journal::record_digest of canonical_record()
 };
 
 std::string host_name() {
@@ -271,7 +277,13 @@ private:
     /// Sim card files of this run's folders whose serial no attempt knows, per reader name.
     using UnknownCards = std::map<std::string, std::vector<std::pair<fs::path, std::string>>>;
     UnknownCards account_sim_cards();
-    void finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base,
+    record::HolderRecord holder_of(const Item& item) const;
+    /// FILE:LINE of an item's record.
+    std::string source_of(const Item& item) const {
+        return fmt::format("{}:{}", o_.inputs[item.input].string(), item.source_line);
+    }
+    void finish(CardInHand& card, const Item& item, const record::HolderRecord& holder, journal::Attempt a,
+                CardState state, Event base,
                 std::chrono::steady_clock::time_point started);
     void spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const std::string& reason, Event base);
     const Item* item_for(const std::string& doc) const {
@@ -302,13 +314,10 @@ private:
 
 void Runner::load_inputs() {
     if (o_.inputs.empty()) throw Error(ErrorKind::Usage, "no input record file given");
-    std::map<std::string, std::string> seen;  // document number -> source
-    for (const auto& input : o_.inputs) {
-        auto loaded = record::load_records(input, o_.load_options);
-        for (auto& rej : loaded.rejected) rejected_.push_back(std::move(rej));
-        for (auto& rec : loaded.records) {
-            const std::string source = fmt::format("{}:{}", rec.source_file, rec.source_line);
-            if (auto it = seen.find(rec.document_number); it != seen.end()) {
+    for (std::uint32_t input = 0; input < o_.inputs.size(); ++input) {
+        const auto valid = [&](record::HolderRecord&& rec) {
+            if (auto it = by_doc_.find(rec.document_number); it != by_doc_.end()) {
+                const Item& first = items_[it->second];
                 record::Rejected dup;
                 dup.file = rec.source_file;
                 dup.line = rec.source_line;
@@ -316,17 +325,17 @@ void Runner::load_inputs() {
                 dup.problems.push_back({rec.source_file, rec.source_line, "document_number",
                                         fmt::format("{} appears again (first at {}); one card per document "
                                                     "number: the later record is refused",
-                                                    rec.document_number, it->second)});
+                                                    rec.document_number, source_of(first))});
                 rejected_.push_back(std::move(dup));
-                continue;
+                return;
             }
-            seen.emplace(rec.document_number, source);
-            Item item;
-            item.digest = journal::record_digest(to_bytes(canonical_record(rec)));
-            item.rec = std::move(rec);
-            by_doc_[item.rec.document_number] = items_.size();
+            Item item{rec.document_number, input, rec.source_line, rec.source_offset,
+                      rec.background_check.reference, journal::record_digest(to_bytes(canonical_record(rec)))};
+            by_doc_[item.document_number] = items_.size();
             items_.push_back(std::move(item));
-        }
+        };
+        record::read_records(o_.inputs[input], o_.load_options,
+                             {valid, [&](record::Rejected&& rej) { rejected_.push_back(std::move(rej)); }});
     }
     res_.valid = items_.size();
     res_.rejected = rejected_.size();
@@ -369,10 +378,10 @@ void Runner::register_records() {
     std::set<std::string> valid_docs;
     for (const auto& item : items_) {
         journal::RecordEntry e;
-        e.document_number = item.rec.document_number;
-        e.source = fmt::format("{}:{}", item.rec.source_file, item.rec.source_line);
+        e.document_number = item.document_number;
+        e.source = source_of(item);
         e.digest = item.digest;
-        e.background_check = item.rec.background_check.reference;
+        e.background_check = item.background_check;
         journal_->register_record(e);
         valid_docs.insert(e.document_number);
     }
@@ -595,7 +604,7 @@ void Runner::resume() {
             e.detail = fmt::format("finishing attempt {} ({}); the card is {}", a.id, journal::to_string(a.state),
                                    perso::to_string(info.state));
             emit(e);
-            finish(card, *item, a, info.state, base, started);
+            finish(card, *item, holder_of(*item), a, info.state, base, started);
             card.channel.reset();
             finished_in_resume_.insert(a.document_number);
         } catch (const Error& err) {
@@ -608,7 +617,7 @@ void Runner::resume() {
 
 void Runner::build_queue() {
     for (std::size_t i = 0; i < items_.size(); ++i) {
-        const auto& doc = items_[i].rec.document_number;
+        const auto& doc = items_[i].document_number;
         if (finished_in_resume_.count(doc)) continue;  // already counted as issued
         const auto status = journal_->record(doc);
         if (status && status->state == journal::State::Verified && !o_.reissue) {
@@ -653,7 +662,22 @@ void Runner::spoil(Slot* slot, CardInHand card, const journal::Attempt& a, const
     if (reader_failure) std::rethrow_exception(reader_failure);
 }
 
-void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, CardState state, Event base,
+// The record of `item`, read again from its file; Error(InvalidInput) naming it when the file no
+// longer holds that record as it was when the batch started (its digest differs).
+record::HolderRecord Runner::holder_of(const Item& item) const {
+    const fs::path& file = o_.inputs[item.input];
+    auto holder = record::read_record_at(file, item.source_offset, item.source_line, o_.load_options);
+    if (holder.document_number != item.document_number ||
+        journal::record_digest(to_bytes(canonical_record(holder))) != item.digest)
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("{}:{}: the record of {} changed after the batch read it (or its photo did); run the "
+                                "batch again to issue what the file holds now",
+                                file.string(), item.source_line, item.document_number));
+    return holder;
+}
+
+void Runner::finish(CardInHand& card, const Item& item, const record::HolderRecord& holder, journal::Attempt a,
+                    CardState state, Event base,
                     std::chrono::steady_clock::time_point started) {
     auto& ch = *card.channel;
     // The link model's account of this card, snapshotted after each step (empty without a profile).
@@ -676,7 +700,7 @@ void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, Card
                 e.total = p.total;
                 emit(e);
             };
-            perso::write_card(ch, item.rec, *keys_, wo);
+            perso::write_card(ch, holder, *keys_, wo);
             state = CardState::Personalized;
         }
         if (state != CardState::Personalized && state != CardState::Locked)
@@ -699,10 +723,10 @@ void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, Card
     }
     verify::Options vo;
     vo.csca = o_.csca;
-    vo.record = item.rec;
+    vo.record = holder;
     const auto result = verify::verify_card(ch, vo);
     const std::string serial = a.card_serial.value_or(result.serial_hex);
-    const fs::path report = reports_ / fmt::format("{}-{}.html", item.rec.document_number, serial);
+    const fs::path report = reports_ / fmt::format("{}-{}.html", item.document_number, serial);
     write_atomically(report, verify::render_html(result));
     base.report = report.string();
     if (!result.ok()) {
@@ -738,7 +762,9 @@ void Runner::finish(CardInHand& card, const Item& item, journal::Attempt a, Card
 }
 
 Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
-    const std::string& doc = item.rec.document_number;
+    const std::string& doc = item.document_number;
+    // Read before any claim or card: a record that changed in its file stops the batch here.
+    const record::HolderRecord holder = holder_of(item);
     // The claim is journaled before the card's first command (a shared journal: before a card is
     // even taken, so a record another station holds costs no card) and held over cards that turn
     // out unusable; released (spoiled, no card used) when the batch stops first.
@@ -908,7 +934,7 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
             emit(e);
         }
         try {
-            finish(card, item, *attempt, info.state, base, started);
+            finish(card, item, holder, *attempt, info.state, base, started);
         } catch (const KeySourceError& err) {
             // The token is gone: this card cannot be finished and no other card could be; set it
             // aside and stop the batch (worker()).

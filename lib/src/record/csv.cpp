@@ -13,8 +13,13 @@ Reader::Reader(std::istream& in) : in_(in.rdbuf()) {
     char bom[3];
     const auto n = in_ ? in_->sgetn(bom, 3) : 0;
     pending_.assign(bom, static_cast<std::size_t>(n));
-    if (pending_ == "\xEF\xBB\xBF") pending_.clear();
+    if (pending_ == "\xEF\xBB\xBF") {
+        pending_.clear();
+        consumed_ = 3;
+    }
 }
+
+Reader::Reader(std::istream& in, std::uint64_t offset, int line) : in_(in.rdbuf()), consumed_(offset), line_(line) {}
 
 int Reader::peek() {
     if (pending_at_ < pending_.size()) return static_cast<unsigned char>(pending_[pending_at_]);
@@ -23,9 +28,14 @@ int Reader::peek() {
 }
 
 int Reader::take() {
+    ++consumed_;
     if (pending_at_ < pending_.size()) return static_cast<unsigned char>(pending_[pending_at_++]);
     const auto c = in_ ? in_->sbumpc() : std::char_traits<char>::eof();
-    return c == std::char_traits<char>::eof() ? end_ : static_cast<unsigned char>(c);
+    if (c == std::char_traits<char>::eof()) {
+        --consumed_;
+        return end_;
+    }
+    return static_cast<unsigned char>(c);
 }
 
 bool Reader::at_line_end() {
@@ -44,6 +54,7 @@ std::optional<Row> Reader::next() {
     if (peek() == end_) return std::nullopt;
     Row row;
     row.line = line_;
+    row.offset = consumed_;
     for (;;) {
         std::string field;
         if (peek() == '"') {

@@ -77,8 +77,10 @@ struct Loader {
     const LoadOptions& options;
     const RecordVisitor& visit;
     NumberIndex numbers;
+    std::uint64_t offset = 0;   // where the record being added starts in the file
 
     void finish(Validator& v, HolderRecord&& r) {
+        r.source_offset = offset;
         if (!r.document_number.empty()) {
             if (const auto line = numbers.earlier(r.document_number, r.source_line))
                 v.add("document_number",
@@ -134,18 +136,25 @@ void load_json(std::string_view text, Loader& l) {
     }
 }
 
+void load_json_line(const std::string& one, int line, Loader& l) {
+    try {
+        l.add_json(json::parse(one.begin(), one.end()), line);
+    } catch (const json::parse_error& e) {
+        l.syntax_error(line, json_error(e));
+    }
+}
+
 // One record a line, read a line at a time.
 void load_json_lines(std::istream& in, Loader& l) {
     int line = 0;
+    std::uint64_t offset = 0;
     std::string one;
     while (std::getline(in, one)) {
         ++line;
+        l.offset = offset;
+        offset += one.size() + 1;
         if (one.find_first_not_of(" \t\r") == std::string::npos) continue;
-        try {
-            l.add_json(json::parse(one.begin(), one.end()), line);
-        } catch (const json::parse_error& e) {
-            l.syntax_error(line, json_error(e));
-        }
+        load_json_line(one, line, l);
     }
 }
 
@@ -212,64 +221,66 @@ void check_csv_structure(std::istream& in, const std::string& file) {
     while (row);
 }
 
-void load_csv(std::istream& in, Loader& l) {
-    csv::Reader reader(in);
-    const auto header_row = read_header(reader, l.file);
-    if (!header_row) return;
-    const csv::Row& header = *header_row;
-    std::optional<csv::Row> next;
-    while (next_row(reader, l.file, next), next) {
-        const csv::Row& row = *next;
-        std::vector<Problem> early;
-        if (row.fields.size() != header.fields.size())
-            early.push_back(Problem{l.file, row.line, "",
-                                    fmt::format("has {} fields, the header has {}; expected one "
-                                                "value per column (quote values with commas)",
-                                                row.fields.size(), header.fields.size())});
-        json obj = json::object();
-        const std::size_t n = std::min(row.fields.size(), header.fields.size());
-        for (std::size_t c = 0; c < n; ++c) {
-            const std::string& name = header.fields[c];
-            const std::string& cell = row.fields[c];
-            if (cell.empty()) continue;
-            if (!valid_utf8(cell)) {
-                early.push_back(Problem{l.file, row.line, name, "is not valid UTF-8; expected UTF-8 text"});
+// One CSV row under `header` as a record.
+void add_row(const csv::Row& header, const csv::Row& row, Loader& l) {
+    l.offset = row.offset;
+    std::vector<Problem> early;
+    if (row.fields.size() != header.fields.size())
+        early.push_back(Problem{l.file, row.line, "",
+                                fmt::format("has {} fields, the header has {}; expected one "
+                                            "value per column (quote values with commas)",
+                                            row.fields.size(), header.fields.size())});
+    json obj = json::object();
+    const std::size_t n = std::min(row.fields.size(), header.fields.size());
+    for (std::size_t c = 0; c < n; ++c) {
+        const std::string& name = header.fields[c];
+        const std::string& cell = row.fields[c];
+        if (cell.empty()) continue;
+        if (!valid_utf8(cell)) {
+            early.push_back(Problem{l.file, row.line, name, "is not valid UTF-8; expected UTF-8 text"});
+            continue;
+        }
+        if (name.rfind("docket.", 0) == 0 || name.rfind("background_check.", 0) == 0) {
+            const auto dot = name.find('.');
+            const std::string group = name.substr(0, dot), sub = name.substr(dot + 1);
+            if (!obj.contains(group) || !obj[group].is_object()) obj[group] = json::object();
+            if (group == "docket" && sub == "conditions")
+                obj[group][sub] = split_list(cell);
+            else
+                obj[group][sub] = cell;
+        } else if (name.rfind("documents.", 0) == 0) {
+            // documents.N.field, N = 1..16: entry N-1 of the documents list.
+            const auto dot = name.find('.', 10);
+            const std::string digits = name.substr(10, dot == std::string::npos ? std::string::npos : dot - 10);
+            const int index = detail::all_digits(digits) && !digits.empty() && digits.size() <= 2 ? detail::to_int(digits) : 0;
+            if (dot == std::string::npos || index < 1 || index > static_cast<int>(max_documents)) {
+                early.push_back(Problem{l.file, row.line, name,
+                                        fmt::format("unknown column; expected documents.N.form, "
+                                                    "documents.N.title, ... with N from 1 to {}",
+                                                    max_documents)});
                 continue;
             }
-            if (name.rfind("docket.", 0) == 0 || name.rfind("background_check.", 0) == 0) {
-                const auto dot = name.find('.');
-                const std::string group = name.substr(0, dot), sub = name.substr(dot + 1);
-                if (!obj.contains(group) || !obj[group].is_object()) obj[group] = json::object();
-                if (group == "docket" && sub == "conditions")
-                    obj[group][sub] = split_list(cell);
-                else
-                    obj[group][sub] = cell;
-            } else if (name.rfind("documents.", 0) == 0) {
-                // documents.N.field, N = 1..16: entry N-1 of the documents list.
-                const auto dot = name.find('.', 10);
-                const std::string digits = name.substr(10, dot == std::string::npos ? std::string::npos : dot - 10);
-                const int index = detail::all_digits(digits) && !digits.empty() && digits.size() <= 2 ? detail::to_int(digits) : 0;
-                if (dot == std::string::npos || index < 1 || index > static_cast<int>(max_documents)) {
-                    early.push_back(Problem{l.file, row.line, name,
-                                            fmt::format("unknown column; expected documents.N.form, "
-                                                        "documents.N.title, ... with N from 1 to {}",
-                                                        max_documents)});
-                    continue;
-                }
-                json& list = obj["documents"];
-                if (!list.is_array()) list = json::array();
-                while (list.size() < static_cast<std::size_t>(index)) list.push_back(json::object());
-                list[static_cast<std::size_t>(index - 1)][name.substr(dot + 1)] = cell;
-            } else if (const char* columns = group_columns(name)) {
-                early.push_back(Problem{l.file, row.line, name,
-                                        fmt::format("unknown column; expected {} fields as columns {}",
-                                                    name, columns)});
-            } else {
-                obj[name] = cell;
-            }
+            json& list = obj["documents"];
+            if (!list.is_array()) list = json::array();
+            while (list.size() < static_cast<std::size_t>(index)) list.push_back(json::object());
+            list[static_cast<std::size_t>(index - 1)][name.substr(dot + 1)] = cell;
+        } else if (const char* columns = group_columns(name)) {
+            early.push_back(Problem{l.file, row.line, name,
+                                    fmt::format("unknown column; expected {} fields as columns {}",
+                                                name, columns)});
+        } else {
+            obj[name] = cell;
         }
-        l.add_json(obj, row.line, true, std::move(early));
     }
+    l.add_json(obj, row.line, true, std::move(early));
+}
+
+void load_csv(std::istream& in, Loader& l) {
+    csv::Reader reader(in);
+    const auto header = read_header(reader, l.file);
+    if (!header) return;
+    std::optional<csv::Row> next;
+    while (next_row(reader, l.file, next), next) add_row(*header, *next, l);
 }
 
 // Reads `in` (positioned at its start; `rewind` brings it back there) in `format`.
@@ -330,6 +341,52 @@ void read_records(const std::filesystem::path& file, const LoadOptions& options,
     read_stream(in, rewind, *format, file.string(), file.parent_path(), options, visit);
     if (in.bad())
         throw Error(ErrorKind::InvalidInput, fmt::format("{}: cannot read the record file", file.string()));
+}
+
+HolderRecord read_record_at(const std::filesystem::path& file, std::uint64_t offset, int line,
+                            const LoadOptions& options) {
+    const auto format = format_from_extension(file);
+    std::ifstream in(file, std::ios::binary);
+    if (!format || !in)
+        throw Error(ErrorKind::InvalidInput, fmt::format("{}: cannot open the record file again", file.string()));
+    LoadResult result;
+    const RecordVisitor visit = collect_into(result);
+    const std::string name = file.string();
+    const std::filesystem::path base = file.parent_path();
+    Loader l{name, base, options, visit, {}};
+    switch (*format) {
+    case RecordFormat::Json: {
+        const std::string text{std::istreambuf_iterator<char>(in), {}};
+        load_json(text, l);
+        break;
+    }
+    case RecordFormat::JsonLines: {
+        std::string one;
+        in.seekg(static_cast<std::streamoff>(offset));
+        l.offset = offset;
+        if (std::getline(in, one)) load_json_line(one, line, l);
+        break;
+    }
+    case RecordFormat::Csv: {
+        csv::Reader start(in);
+        const auto header = read_header(start, name);
+        in.clear();
+        in.seekg(static_cast<std::streamoff>(offset));
+        csv::Reader at(in, offset, line);
+        std::optional<csv::Row> row;
+        next_row(at, name, row);
+        if (header && row) add_row(*header, *row, l);
+        break;
+    }
+    }
+    if (result.records.size() == 1 && result.records[0].source_line == line) return std::move(result.records[0]);
+    const std::string why = !result.rejected.empty() && !result.rejected[0].problems.empty()
+                                ? result.rejected[0].problems[0].to_string()
+                                : "no record starts there";
+    throw Error(ErrorKind::InvalidInput,
+                fmt::format("{}:{}: the record is no longer there as it was read ({}); the file changed after "
+                            "the batch read it",
+                            name, line, why));
 }
 
 LoadResult load_records(const std::filesystem::path& file, const LoadOptions& options) {

@@ -502,6 +502,42 @@ TEST_CASE("read_records hands on each record in file order; a broken CSV file ha
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("read_record_at reads again exactly the record read_records handed on", "[record]") {
+    for (const char* name : {"holders.jsonl", "holders.csv", "holder.json"}) {
+        INFO(name);
+        std::vector<HolderRecord> all;
+        read_records(kSamples / name, opts(), {[&](HolderRecord&& r) { all.push_back(std::move(r)); }, [](Rejected&&) {}});
+        REQUIRE_FALSE(all.empty());
+        for (const auto& r : all) {
+            const auto again = read_record_at(kSamples / name, r.source_offset, r.source_line, opts());
+            CHECK(again.document_number == r.document_number);
+            CHECK(again.photo == r.photo);
+            CHECK(again.documents == r.documents);
+            CHECK(again.source_offset == r.source_offset);
+        }
+    }
+    // A file changed under the batch: the offset no longer starts that record.
+    const auto dir = std::filesystem::temp_directory_path() / "docketcard-read-at-test";
+    std::filesystem::create_directories(dir);
+    std::ifstream in(kSamples / "holders.jsonl", std::ios::binary);
+    std::string text;
+    for (std::string line; std::getline(in, line);) {
+        auto doc = json::parse(line);
+        doc["photo"] = (kSamples / doc["photo"].get<std::string>()).string();
+        text += doc.dump() + "\n";
+    }
+    std::ofstream(dir / "h.jsonl", std::ios::binary) << text;
+    std::vector<HolderRecord> all;
+    read_records(dir / "h.jsonl", opts(), {[&](HolderRecord&& r) { all.push_back(std::move(r)); }, [](Rejected&&) {}});
+    REQUIRE(all.size() >= 2);
+    std::ofstream(dir / "h.jsonl", std::ios::binary) << "\n" << text;   // every record one byte later
+    const auto& second = all[1];
+    CHECK_THROWS_WITH(read_record_at(dir / "h.jsonl", second.source_offset, second.source_line, opts()),
+                      Catch::Matchers::StartsWith((dir / "h.jsonl").string() + ":" + std::to_string(second.source_line) +
+                                                  ": the record is no longer there as it was read ("));
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("JPEG 2000 codestream photos are accepted; other bytes are not", "[record]") {
     const auto dir = std::filesystem::temp_directory_path() / "docketcard-record-test";
     std::filesystem::create_directories(dir);

@@ -3,6 +3,7 @@
 // (tests/fuzz/fuzz_record_csv.cpp).
 #pragma once
 
+#include <cstdint>
 #include <istream>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@ namespace docketcard::record::csv {
 /// One CSV record: its fields and the physical line (1-based) on which it starts.
 struct Row {
     int line = 0;
+    std::uint64_t offset = 0;   ///< byte offset of the row's first character in the stream
     std::vector<std::string> fields;
 };
 
@@ -23,6 +25,9 @@ struct Row {
 class Reader {
 public:
     explicit Reader(std::istream& in);
+    /// A reader placed inside a stream (at a row `offset` bytes from its start, which is on line
+    /// `line`): no byte order mark is looked for, and rows say that offset and line onwards.
+    Reader(std::istream& in, std::uint64_t offset, int line);
     /// The next row, or nullopt at the end of the stream. Throws ParseError ("line N: ...") on a
     /// quote that is never closed or on characters after a closing quote.
     std::optional<Row> next();
@@ -37,6 +42,7 @@ private:
     std::streambuf* in_;
     std::string pending_;   // bytes read while looking for a byte order mark, not yet consumed
     std::size_t pending_at_ = 0;
+    std::uint64_t consumed_ = 0;   // bytes taken from the stream, byte order mark included
     int line_ = 1;
 };
 

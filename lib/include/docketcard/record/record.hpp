@@ -106,6 +106,7 @@ struct HolderRecord {
 
     std::string source_file;           ///< where the record came from, for messages
     int source_line = 0;               ///< 1-based line (JSON Lines/CSV: the record's first line)
+    std::uint64_t source_offset = 0;   ///< byte offset of that line in source_file (read_record_at)
 };
 
 /// One problem with one field of one record: `FILE:LINE: field: message`.
@@ -160,6 +161,13 @@ struct RecordVisitor {
 /// CSV file is read twice: first for the errors that make it unusable as a whole (its header, a
 /// quote never closed), which throw before any record is handed on.
 void read_records(const std::filesystem::path& file, const LoadOptions& options, const RecordVisitor& visit);
+
+/// The record read_records() handed on from `offset` of `file` (HolderRecord::source_offset, on
+/// line `line`), read and validated again, for a caller that keeps only where its records are
+/// (docketcard issue). Throws Error(InvalidInput) naming the file and line when there is no
+/// longer a valid record there (the file changed), with the first problem found.
+HolderRecord read_record_at(const std::filesystem::path& file, std::uint64_t offset, int line,
+                            const LoadOptions& options = {});
 
 /// The three record file formats (docs/records.md).
 enum class RecordFormat : std::uint8_t { Json, JsonLines, Csv };
