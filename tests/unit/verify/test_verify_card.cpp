@@ -89,7 +89,7 @@ std::vector<std::string> failed(const verify::Result& r) {
 }
 
 const std::vector<std::string> kCardChecks = {
-    "pace",      "com",       "chip-authentication",     "dg1-read",   "dg2-read",    "dg11-read",  "dg12-read",  "dg13-read",
+    "pace",      "com",       "card-access", "chip-authentication",     "dg1-read",   "dg2-read",    "dg11-read",  "dg12-read",  "dg13-read",
     "dg14-read", "dg15-read", "sod-read",   "sod-signature", "ds-chain", "ds-validity", "sod-dg-set",
     "dg1-hash",  "dg2-hash",  "dg11-hash",  "dg12-hash",   "dg13-hash",  "dg14-hash",  "dg15-hash",
     "active-authentication", "locked", "endorsement"};
