@@ -664,7 +664,11 @@ Result Verifier::run() {
 
     // Inputs first: nothing is sent to the card when they are unusable.
     const Bytes csca = pki::load_certificate(options_.csca);
-    std::string mrz_info;
+    std::string mrz_info;   // the BAC key and PACE password: wiped when the verification ends
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { secure_wipe(s.data(), s.size()); }
+    } wipe_mrz{mrz_info};
     if (options_.record) {
         mrz_info = mrz::make_td1(*options_.record).bac_information();
     } else if (options_.mrz_key) {
