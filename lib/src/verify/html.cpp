@@ -104,9 +104,11 @@ std::string render_html(const Result& result) {
     h += fmt::format("<style>{}</style>\n</head>\n<body>\n", kStyle);
 
     h += fmt::format("<header class=\"verdict {}\">\n<div class=\"big\">{}</div>\n", ok ? "ok" : "fail", verdict);
-    h += fmt::format("<div class=\"sub\">{}Card serial <b>{}</b> &middot; checked at {} &middot; {} of {} checks passed{}</div>\n",
+    h += fmt::format("<div class=\"sub\">{}Card serial <b>{}</b> &middot; checked at {}{} &middot; {} of {} checks passed{}</div>\n",
                      name.empty() ? "" : "<b>" + html_escape(name) + "</b> &middot; ", html_escape(serial),
-                     utc(result.verified_at), passed, result.checks.size(),
+                     utc(result.verified_at),
+                     result.access_control.empty() ? "" : " &middot; opened with " + html_escape(result.access_control),
+                     passed, result.checks.size(),
                      not_applicable ? fmt::format(", {} not applicable", not_applicable) : "");
     if (!failed.empty()) {
         // What failed, for people: the check's name and its reason (the ids are in the table below).

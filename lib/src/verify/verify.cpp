@@ -113,6 +113,8 @@ private:
     void check_active_authentication(transport::CardChannel& sm);
     void check_locked(transport::CardChannel& sm);
     std::optional<lds::SecurityInfos> read_card_access();
+    void check_card_access(const std::optional<lds::SecurityInfos>& card_access,
+                           const std::optional<lds::SecurityInfos>& dg14);
     void check_record(const record::HolderRecord& holder);
     void check_release_documents(const record::HolderRecord& holder);
     void check_endorsement();
@@ -617,6 +619,27 @@ std::optional<lds::SecurityInfos> Verifier::read_card_access() {
     }
 }
 
+// EF.CardAccess is read in the clear and signed by nobody; DG14 (under EF.SOD) repeats its
+// PACEInfo, so a terminal sees whether someone in the middle changed what PACE was offered.
+void Verifier::check_card_access(const std::optional<lds::SecurityInfos>& card_access,
+                                 const std::optional<lds::SecurityInfos>& dg14) {
+    const char* title = "EF.CardAccess offers the PACE that the signed DG14 lists";
+    if (!card_access) return not_applicable("card-access", title, "the chip has no EF.CardAccess (BAC)", false);
+    if (!dg14 || dg14->pace.empty())
+        return not_applicable("card-access", title, "DG14 does not repeat the PACEInfo of EF.CardAccess", false);
+    auto same = [](const lds::PaceInfo& a, const lds::PaceInfo& b) {
+        return a.protocol_oid == b.protocol_oid && a.version == b.version && a.parameter_id == b.parameter_id;
+    };
+    for (const auto& offered : card_access->pace) {
+        if (std::none_of(dg14->pace.begin(), dg14->pace.end(), [&](const lds::PaceInfo& d) { return same(d, offered); }))
+            return add("card-access", title, false,
+                       fmt::format("EF.CardAccess offers a PACEInfo ({} version {}) that DG14 does not list",
+                                   to_hex(offered.protocol_oid), offered.version));
+    }
+    add("card-access", title, true,
+        fmt::format("{} PACEInfo of EF.CardAccess, all in DG14 (whose hash EF.SOD checks below)", card_access->pace.size()));
+}
+
 Result Verifier::run() {
     result_.verified_at = options_.now.value_or(std::time(nullptr));
     result_.card_description = card_.description();
@@ -624,7 +647,11 @@ Result Verifier::run() {
 
     // Inputs first: nothing is sent to the card when they are unusable.
     const Bytes csca = pki::load_certificate(options_.csca);
-    std::string mrz_info;
+    std::string mrz_info;   // the BAC key and PACE password: wiped when the verification ends
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { secure_wipe(s.data(), s.size()); }
+    } wipe_mrz{mrz_info};
     if (options_.record) {
         mrz_info = mrz::make_td1(*options_.record).bac_information();
     } else if (options_.mrz_key) {
@@ -699,6 +726,7 @@ Result Verifier::run() {
     // other file under the new keys, so the first of them (EF.SOD) also proves the chip holds the
     // private key. A chip whose EF.COM lists no DG14 gets no CA (N/A), as Appendix D's.
     FileRead dg14_read;
+    std::optional<lds::SecurityInfos> dg14_infos;
     std::optional<sm::SecureChannel> ca_sm;
     std::optional<transport::TracingChannel> ca_traced;
     std::optional<std::string> ca_failure;   // set: CA was tried and failed
@@ -708,7 +736,7 @@ Result Verifier::run() {
     } else if (dg14_read = read_file(*session_ptr, lds::dg_file_id(14)); !dg14_read.bytes) {
         ca_failure = "DG14 could not be read: " + dg14_read.error;
     } else {
-        std::optional<lds::SecurityInfos> infos;
+        std::optional<lds::SecurityInfos>& infos = dg14_infos;
         try {
             infos = lds::parse_dg14(*dg14_read.bytes);
         } catch (const ParseError& e) {
@@ -739,6 +767,7 @@ Result Verifier::run() {
 
     // EF.SOD
     const FileRead sod_read = read_file(session, lds::fid_sod);
+    check_card_access(card_access, dg14_infos);
     const char* ca_title = "Chip Authentication with the DG14 key (restarts secure messaging)";
     if (ca_na) {
         not_applicable("chip-authentication", ca_title, *ca_na, false);

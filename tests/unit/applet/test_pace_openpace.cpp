@@ -1,4 +1,5 @@
-// The card side of PACE (applets/src/applet_pace.cpp) against OpenPACE's terminal code (Debian
+// The card side of PACE (applets/src/applet_pace.cpp) and of Chip Authentication (applet_ca.cpp)
+// against code that is not ours. PACE: OpenPACE's terminal code (Debian
 // libeac, BSI TR-03110 reference implementation): EF.CardAccess read in the clear and parsed by
 // OpenPACE, MSE:Set AT, the four GENERAL AUTHENTICATE steps computed by OpenPACE (PACE_STEP2_dec_nonce
 // ... PACE_STEP3D_verify_authentication_token), then AES secure messaging built with OpenPACE's
@@ -7,6 +8,10 @@
 
 #include "helpers.hpp"
 #include "support/openpace.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 using namespace dc_test;
 namespace op = docketcard::testing::openpace;
@@ -22,6 +27,11 @@ const std::string kCan = "123456";
 // takes the printed MRZ and derives the MRZ information from it, Part 11 9.7.3).
 const std::string kTd1 = "I<UTOL898902C<3<<<<<<<<<<<<<<<" "6908061F9406236UTO<<<<<<<<<<<2" "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
 
+// The CA public key of the last card made by pace_card().
+Bytes& ca_point() {
+    static Bytes p;
+    return p;
+}
 std::unique_ptr<Card> pace_card(bool pace_only = false) {
     applet::CardOptions o;
     o.random_seed = 7;
@@ -33,6 +43,10 @@ std::unique_ptr<Card> pace_card(bool pace_only = false) {
                 .sw.value() == 0x9000);
     REQUIRE(scp.send(apdu::CommandApdu(0x80, 0xDA, 0x00, 0x65, to_bytes(kCan))).sw.value() == 0x9000);
     if (pace_only) REQUIRE(scp.send("80DA00670101").sw.value() == 0x9000);
+    const auto ca = scp.send(apdu::CommandApdu(0x80, 0x47, 0x82, 0x00, {}, 256));
+    REQUIRE(ca.sw.value() == 0x9000);
+    const ByteView point = tlv::find(tlv::parse_single(ca.data).value, 0x86)->value;
+    ca_point().assign(point.begin(), point.end());
     write_ef(scp, 0x011E, from_hex(kEfCom));
     write_ef(scp, 0x011C, from_hex(kCardAccess));
     REQUIRE(tx(*card, "00A4040C07A0000002471001") == "9000");
@@ -189,4 +203,118 @@ TEST_CASE("A PACE-only card refuses BAC with 6982", "[applet][pace]") {
     CHECK(tx(*card, "0082000028" + std::string(80, '0') + "28") == "6982");
     op::Ctx ctx = op::context_from_card_access(from_hex(kCardAccess));
     CHECK(openpace_terminal(*card, ctx.get(), kCan, PACE_CAN, 0x02) == 0x9000);
+}
+
+namespace {
+
+// The terminal's half of Chip Authentication's key agreement with OpenSSL's own ECDH on
+// brainpoolP256r1 (not our crypto/pace.hpp): returns {PK_DH,IFD, x(SK_DH,IFD * PK_IC)}.
+std::pair<Bytes, Bytes> openssl_ecdh(const Bytes& chip_point) {
+    EVP_PKEY* mine = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "brainpoolP256r1");
+    REQUIRE(mine);
+    unsigned char pub[65];
+    std::size_t pub_len = 0;
+    REQUIRE(EVP_PKEY_get_octet_string_param(mine, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub, &pub_len) == 1);
+    OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "brainpoolP256r1", 0);
+    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, chip_point.data(), chip_point.size());
+    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX* fctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+    EVP_PKEY* peer = nullptr;
+    REQUIRE(EVP_PKEY_fromdata_init(fctx) == 1);
+    REQUIRE(EVP_PKEY_fromdata(fctx, &peer, EVP_PKEY_PUBLIC_KEY, params) == 1);
+    EVP_PKEY_CTX* dctx = EVP_PKEY_CTX_new(mine, nullptr);
+    REQUIRE(EVP_PKEY_derive_init(dctx) == 1);
+    REQUIRE(EVP_PKEY_derive_set_peer(dctx, peer) == 1);
+    Bytes secret(32);
+    std::size_t len = secret.size();
+    REQUIRE(EVP_PKEY_derive(dctx, secret.data(), &len) == 1);
+    EVP_PKEY_CTX_free(dctx);
+    EVP_PKEY_free(peer);
+    EVP_PKEY_CTX_free(fctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_free(mine);
+    return {Bytes(pub, pub + pub_len), secret};
+}
+
+// Part 11 9.8 AES secure messaging written out for the test (IV = E(KSenc, SSC), CMAC, 16-byte SSC).
+struct TestAesSm {
+    Bytes ks_enc, ks_mac, ssc = Bytes(16, 0x00);
+    void bump() {
+        for (auto it = ssc.rbegin(); it != ssc.rend() && ++*it == 0; ++it) {
+        }
+    }
+    Bytes mac(const Bytes& in) const {
+        const Bytes full = crypto::aes_cmac(ks_mac, crypto::pad_m2(concat({ssc, in}), 16));
+        return Bytes(full.begin(), full.begin() + 8);
+    }
+    apdu::ResponseApdu send(Card& card, const apdu::CommandApdu& plain) {
+        bump();
+        Bytes dos;
+        if (!plain.data.empty()) {
+            Bytes v{0x01};
+            append(v, crypto::aes_cbc_encrypt(ks_enc, crypto::aes_ecb_encrypt(ks_enc, ssc), crypto::pad_m2(plain.data, 16)));
+            tlv::append(dos, 0x87, v);
+        }
+        if (plain.le) tlv::append(dos, 0x97, Bytes{static_cast<std::uint8_t>(*plain.le == 256 ? 0 : *plain.le)});
+        Bytes data = dos;
+        tlv::append(data, 0x8E, mac(concat({crypto::pad_m2(Bytes{0x0C, plain.ins, plain.p1, plain.p2}, 16), dos})));
+        const auto r = apdu::ResponseApdu::parse(card.process(apdu::CommandApdu(0x0C, plain.ins, plain.p1, plain.p2, data, 256).encode()));
+        bump();
+        Bytes covered, cryptogram, rmac;
+        tlv::Reader rd(r.data);
+        while (!rd.empty()) {
+            const auto o = rd.next();
+            if (o.tag == 0x8E) rmac.assign(o.value.begin(), o.value.end());
+            else append(covered, o.raw);
+            if (o.tag == 0x87) cryptogram.assign(o.value.begin() + 1, o.value.end());
+        }
+        REQUIRE(rmac == mac(covered));
+        apdu::ResponseApdu out;
+        out.sw = r.sw;
+        if (!cryptogram.empty())
+            out.data = crypto::unpad_m2(crypto::aes_cbc_decrypt(ks_enc, crypto::aes_ecb_encrypt(ks_enc, ssc), cryptogram));
+        return out;
+    }
+};
+
+const std::string kCaOid = "04007F00070202030202";   // id-CA-ECDH-AES-CBC-CMAC-128
+
+}  // namespace
+
+TEST_CASE("Chip Authentication after PACE (OpenPACE's SM, OpenSSL's ECDH): the session restarts under the CA keys",
+          "[applet][ca]") {
+    auto card = pace_card();
+    REQUIRE(ca_point().size() == 65);
+    op::Ctx ctx = op::context_from_card_access(from_hex(kCardAccess));
+    REQUIRE(openpace_terminal(*card, ctx.get(), kCan, PACE_CAN, 0x02) == 0x9000);
+    REQUIRE(EAC_CTX_set_encryption_ctx(ctx.get(), EAC_ID_PACE) == 1);
+    REQUIRE(EAC_reset_ssc(ctx.get()) == 1);
+    // Another protocol or key id: 6A88; a point off the curve: 6A80; both keep the PACE session.
+    CHECK(openpace_sm(*card, ctx.get(), apdu::CommandApdu(0x00, 0x22, 0x41, 0xA4, from_hex("800A04007F00070202030204")))
+              .sw.value() == 0x6A88);
+    CHECK(openpace_sm(*card, ctx.get(), apdu::CommandApdu(0x00, 0x22, 0x41, 0xA4, from_hex("800A" + kCaOid + "840102")))
+              .sw.value() == 0x6A88);
+    REQUIRE(openpace_sm(*card, ctx.get(), apdu::CommandApdu(0x00, 0x22, 0x41, 0xA4, from_hex("800A" + kCaOid))).sw.value() ==
+            0x9000);
+    CHECK(openpace_sm(*card, ctx.get(), apdu::CommandApdu(0x00, 0x86, 0x00, 0x00, from_hex("7C438041" "04" + std::string(128, '1')), 256))
+              .sw.value() == 0x6A80);
+    REQUIRE(openpace_sm(*card, ctx.get(), apdu::CommandApdu(0x00, 0x22, 0x41, 0xA4, from_hex("800A" + kCaOid))).sw.value() ==
+            0x9000);
+    const auto [pk, k] = openssl_ecdh(ca_point());
+    const auto ga = openpace_sm(*card, ctx.get(), apdu::CommandApdu(0x00, 0x86, 0x00, 0x00, tlv::encode(0x7C, tlv::encode(0x80, pk)), 256));
+    REQUIRE(ga.sw.value() == 0x9000);
+    CHECK(to_hex(ga.data) == "7C00");
+    // Part 11 9.7.1: KSenc = SHA-1(K || 00000001)[0..16], KSmac = SHA-1(K || 00000002)[0..16].
+    TestAesSm ca;
+    const Bytes enc = crypto::sha1(concat({k, from_hex("00000001")})), mac = crypto::sha1(concat({k, from_hex("00000002")}));
+    ca.ks_enc.assign(enc.begin(), enc.begin() + 16);
+    ca.ks_mac.assign(mac.begin(), mac.begin() + 16);
+    CHECK(ca.send(*card, apdu::CommandApdu(0x00, 0xA4, 0x02, 0x0C, from_hex("011E"))).sw.value() == 0x9000);
+    const auto rb = ca.send(*card, apdu::CommandApdu(0x00, 0xB0, 0x00, 0x00, {}, 0x16));
+    CHECK(rb.sw.value() == 0x9000);
+    CHECK(to_hex(rb.data) == kEfCom);
+    // READ CA PUBLIC KEY is personalization only: not on the read side.
+    CHECK(tx(*card, "0C478300") == "6988");
 }

@@ -89,7 +89,7 @@ std::vector<std::string> failed(const verify::Result& r) {
 }
 
 const std::vector<std::string> kCardChecks = {
-    "pace",      "com",       "chip-authentication",     "dg1-read",   "dg2-read",    "dg11-read",  "dg12-read",  "dg13-read",
+    "pace",      "com",       "card-access", "chip-authentication",     "dg1-read",   "dg2-read",    "dg11-read",  "dg12-read",  "dg13-read",
     "dg14-read", "dg15-read", "sod-read",   "sod-signature", "ds-chain", "ds-validity", "sod-dg-set",
     "dg1-hash",  "dg2-hash",  "dg11-hash",  "dg12-hash",   "dg13-hash",  "dg14-hash",  "dg15-hash",
     "active-authentication", "locked", "endorsement"};
@@ -306,6 +306,7 @@ TEST_CASE("render_html: verdict, every check, the photo embedded, all text escap
     CHECK(html.find("&lt;b&gt;label&lt;/b&gt;") != std::string::npos);
     CHECK(html.find(r.serial_hex) != std::string::npos);
     CHECK(html.find("checked at 2026-01-01 00:00:00 UTC") != std::string::npos);
+    CHECK(html.find(" &middot; opened with PACE-CAN &middot; ") != std::string::npos);
     // The failed checks by name and reason, not by id.
     CHECK(html.find("<ul class=\"failed\">\n<li><b>Docket data (DG13) matches the record</b>: docket.court: card "
                     "&quot;LOS&quot;, record &quot;&lt;script&gt;") != std::string::npos);

@@ -231,9 +231,10 @@ TEST_CASE("an independent Doc 9303 card without DG15 verifies: locked and AA are
         if (!c.applicable) na.push_back(c.id);
         else CHECK(c.status() == "pass");
     }
-    CHECK(na == std::vector<std::string>{"chip-authentication", "active-authentication", "locked"});
-    // bac com chip-authentication 5*read sod-read 3*pki sod-dg-set 5*hash aa locked endorsement 8*record
-    CHECK(r.checks.size() == 29);
+    CHECK(na == std::vector<std::string>{"card-access", "chip-authentication", "active-authentication", "locked"});
+    // bac com card-access chip-authentication 5*read sod-read 3*pki sod-dg-set 5*hash aa locked
+    // endorsement 8*record
+    CHECK(r.checks.size() == 30);
     CHECK(r.find("chip-authentication")->detail ==
           "EF.COM lists no DG14: the chip offers no Chip Authentication (Part 11 6.2 is optional)");
     const auto* locked = r.find("locked");
@@ -254,7 +255,7 @@ TEST_CASE("an independent Doc 9303 card without DG15 verifies: locked and AA are
     const std::string html = verify::render_html(r);
     CHECK(html.find(">VERIFIED<") != std::string::npos);
     CHECK(html.find("<span class=\"badge na\">N/A</span>") != std::string::npos);
-    CHECK(html.find("26 of 29 checks passed, 3 not applicable") != std::string::npos);
+    CHECK(html.find("26 of 30 checks passed, 4 not applicable") != std::string::npos);
 }
 
 TEST_CASE("require_docket_card fails an independent card's locked and AA checks", "[verify][independent]") {

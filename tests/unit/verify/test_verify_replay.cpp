@@ -115,7 +115,7 @@ TEST_CASE("verify_card reads a Doc 9303 Appendix D card byte for byte", "[verify
     CHECK(result.files.size() == 1);
     REQUIRE(result.files.count(0x011E) == 1);
     CHECK(to_hex(result.files.at(0x011E)) == kEfCom);
-    CHECK(ids(result) == std::vector<std::string>{"bac", "com", "chip-authentication", "dg1-read", "dg2-read", "sod-read", "sod-signature",
+    CHECK(ids(result) == std::vector<std::string>{"bac", "com", "card-access", "chip-authentication", "dg1-read", "dg2-read", "sod-read", "sod-signature",
                                                   "ds-chain", "ds-validity", "sod-dg-set", "active-authentication",
                                                   "locked", "endorsement"});
     // EF.COM lists no DG12: nothing to endorse, N/A.

@@ -108,7 +108,8 @@ std::string mrz_information(const MrzKey& key);
 /// information of options.record (mrz::make_td1) or options.mrz_key only when the card has no
 /// EF.CardAccess (SELECT answers 6A82 or 6982). EF.COM and every file it lists plus EF.SOD
 /// read under secure messaging (Part 11 9.8), then the checks, in this order and with these ids:
-///   pace or bac, com, chip-authentication (Part 11 6.2, when EF.COM lists DG14 and DG14 offers it:
+///   pace or bac, com, card-access (the PACEInfo of the unsigned EF.CardAccess is in the signed
+///   DG14; N/A without EF.CardAccess or when DG14 does not repeat it), chip-authentication (Part 11 6.2, when EF.COM lists DG14 and DG14 offers it:
 ///   after it every file is read under the new keys; N/A otherwise), dg<N>-read (each DG listed, read and well-formed), sod-read, sod-signature,
 ///   ds-chain, ds-validity, sod-dg-set, dg<N>-hash (each DG in EF.SOD or read),
 ///   active-authentication (Part 11 6.1, fresh challenge), locked (GET DATA 66 under SM),
