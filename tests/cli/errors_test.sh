@@ -37,13 +37,22 @@ run 3 "encode --out under a file" "$DC" encode --record "$HOLDER" --keys "$K" --
 err_is "encode --out under a file" "docketcard: error: cannot create the output folder $T/file/out: $T/file is a file, not a folder"
 run 3 "encode --out a file" "$DC" encode --record "$HOLDER" --keys "$K" --out "$T/file"
 err_is "encode --out a file" "docketcard: error: cannot create the output folder $T/file: $T/file is a file, not a folder"
-if [ "$(id -u)" != 0 ]; then
-    mkdir -p "$T/ro" && chmod 555 "$T/ro"
-    run 3 "encode --out read-only" "$DC" encode --record "$HOLDER" --keys "$K" --out "$T/ro/out"
-    err_is "encode --out read-only" "docketcard: error: cannot create the output folder $T/ro/out: permission denied"
+# A folder the user may not write in. As root (CI) the command runs as nobody (setpriv), on world-
+# readable copies of the tool, the keys and the record, so the permission check is made there too.
+P="$T/pub"
+mkdir -p "$P/ro"
+if [ "$(id -u)" = 0 ]; then
+    cp "$DC" "$P/docketcard" && cp -r "$K" "$P/keys" && cp "$HOLDER" "$P/holder.json" && cp -r "$SRC/samples/photos" "$P/photos"
+    chmod -R a+rX "$P" && chmod 711 "$T"
+    AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups "$P/docketcard")
 else
-    echo "errors_test: note: running as root, so the permission-denied folder is not checked (root may write it)"
+    AS=("$DC")
+    cp "$HOLDER" "$P/holder.json" && cp -r "$SRC/samples/photos" "$P/photos" && cp -r "$K" "$P/keys"
 fi
+chmod 555 "$P/ro"
+run 3 "encode --out read-only" "${AS[@]}" encode --record "$P/holder.json" --keys "$P/keys" --out "$P/ro/out"
+err_is "encode --out read-only" "docketcard: error: cannot create the output folder $P/ro/out: permission denied"
+[ ! -e "$P/ro/out" ] || fail "encode --out read-only: $P/ro/out was made"
 
 # --- issue --journal in a folder that does not exist: exit 3 naming the folder; nothing created.
 run 3 "issue --journal in a missing folder" "$DC" issue --input "$HOLDER" --reader "sim:$T/cards/" --keys "$K" \

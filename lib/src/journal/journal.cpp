@@ -4,6 +4,7 @@
 
 #include "docketcard/crypto/crypto.hpp"
 #include "docketcard/util/error.hpp"
+#include "stored.hpp"
 
 namespace docketcard::journal {
 
@@ -77,5 +78,28 @@ Claim Journal::try_claim(std::string_view document_number, std::string_view read
 std::string record_digest(ByteView canonical_record) {
     return to_hex(crypto::sha256(canonical_record));
 }
+
+namespace detail {
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> out;
+    if (text.empty()) return out;
+    std::size_t start = 0;
+    while (true) {
+        const auto end = text.find('\n', start);
+        out.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+State stored_state(const std::string& name) {
+    auto s = parse_state(name);
+    if (!s) throw Error(ErrorKind::Journal, "journal holds an unknown state '" + name + "'");
+    return *s;
+}
+
+}  // namespace detail
 
 }  // namespace docketcard::journal

@@ -17,10 +17,14 @@
 #include "docketcard/util/error.hpp"
 #include "pg_conn.hpp"
 #include "pg_schema.hpp"
+#include "stored.hpp"
 
 namespace docketcard::journal {
 
 namespace {
+
+using detail::split_lines;
+using detail::stored_state;
 
 using pg::Conn;
 using pg::Param;
@@ -45,25 +49,6 @@ constexpr const char* record_select =
 constexpr const char* batch_select =
     "SELECT id, station, input, pid, dk_ts(started_at), dk_ts(ended_at), outcome, host, dk_ts(lease_expires) "
     "FROM batches ";
-
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> out;
-    if (text.empty()) return out;
-    std::size_t start = 0;
-    while (true) {
-        const auto end = text.find('\n', start);
-        out.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return out;
-}
-
-State stored_state(const std::string& name) {
-    auto s = parse_state(name);
-    if (!s) throw Error(ErrorKind::Journal, "journal holds an unknown state '" + name + "'");
-    return *s;
-}
 
 /// An attempt row with the two lease columns the interface does not carry.
 struct Row {

@@ -15,10 +15,14 @@
 
 #include "sqlite_db.hpp"
 #include "sqlite_schema.hpp"
+#include "stored.hpp"
 
 namespace docketcard::journal {
 
 namespace {
+
+using detail::split_lines;
+using detail::stored_state;
 
 using sqlite::Db;
 using sqlite::Query;
@@ -32,25 +36,6 @@ std::string now_utc() {
     gmtime_r(&seconds, &t);
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
                        t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(ms % 1000));
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> out;
-    if (text.empty()) return out;
-    std::size_t start = 0;
-    while (true) {
-        const auto end = text.find('\n', start);
-        out.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return out;
-}
-
-State stored_state(const std::string& name) {
-    auto s = parse_state(name);
-    if (!s) throw Error(ErrorKind::Journal, "journal holds an unknown state '" + name + "'");
-    return *s;
 }
 
 /// The exclusive batch lock: flock(2) on PATH.lock, released by the kernel when the holder dies.
