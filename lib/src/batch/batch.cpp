@@ -128,6 +128,9 @@ public:
     virtual std::string set_aside(CardInHand card, bool spoiled, const std::string& serial,
                                   const std::function<bool()>& stopped, const std::function<void(Event)>& emit) = 0;
     virtual const fs::path* sim_dir() const { return nullptr; }
+    /// The cards a sim folder holds now, as (card file, serial), oldest first; files that are not
+    /// a readable card are left out. Empty for a PC/SC reader (see present_card()).
+    virtual std::vector<std::pair<fs::path, std::string>> cards_held() const { return {}; }
     /// The card in the reader now, without waiting (PC/SC: a card left there when the batch
     /// stopped); empty when there is none, or for a sim folder.
     virtual CardInHand present_card() { return {}; }
@@ -145,6 +148,27 @@ public:
     const std::string& name() const override { return name_; }
     const fs::path* sim_dir() const override { return &dir_; }
     const std::optional<apdu::LinkProfile>& link() const override { return link_; }
+
+    std::vector<std::pair<fs::path, std::string>> cards_held() const override {
+        std::vector<std::pair<fs::path, std::string>> cards;
+        if (!fs::is_directory(dir_)) return cards;
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(dir_))
+            if (entry.is_regular_file() && entry.path().extension() == ".card") files.push_back(entry.path());
+        std::sort(files.begin(), files.end(), [](const fs::path& x, const fs::path& y) {
+            std::error_code ex, ey;
+            const auto tx = fs::last_write_time(x, ex), ty = fs::last_write_time(y, ey);
+            return tx != ty ? tx < ty : x < y;
+        });
+        for (const auto& file : files) {
+            try {
+                cards.emplace_back(file, applet::Card::open(file)->serial_hex());
+            } catch (const Error&) {
+                // not a card file this batch can use; leave it
+            }
+        }
+        return cards;
+    }
 
     CardInHand next_card(const std::function<bool()>&, const std::function<void(Event)>&) override {
         fs::path file = factory_.next_card();
@@ -406,24 +430,8 @@ void Runner::register_records() {
 Runner::UnknownCards Runner::account_sim_cards() {
     UnknownCards unknown;
     for (auto& slot : slots_) {
-        const fs::path* dir = slot->sim_dir();
-        if (!dir || !fs::is_directory(*dir)) continue;
-        std::vector<fs::path> files;
-        for (const auto& entry : fs::directory_iterator(*dir))
-            if (entry.is_regular_file() && entry.path().extension() == ".card") files.push_back(entry.path());
         // Oldest first, so the newest unknown card of a reader is the last of its list.
-        std::sort(files.begin(), files.end(), [](const fs::path& x, const fs::path& y) {
-            std::error_code ex, ey;
-            const auto tx = fs::last_write_time(x, ex), ty = fs::last_write_time(y, ey);
-            return tx != ty ? tx < ty : x < y;
-        });
-        for (const auto& file : files) {
-            std::string serial;
-            try {
-                serial = applet::Card::open(file)->serial_hex();
-            } catch (const Error&) {
-                continue;
-            }
+        for (const auto& [file, serial] : slot->cards_held()) {
             const auto attempts = journal_->attempts_by_serial(from_hex(serial));
             if (attempts.empty()) {
                 unknown[slot->name()].emplace_back(file, serial);
@@ -488,17 +496,7 @@ void Runner::resume() {
     if (in_progress.empty()) return;
     std::map<std::string, std::pair<fs::path, Slot*>> cards;  // serial -> sim card file
     for (auto& slot : slots_) {
-        const fs::path* dir = slot->sim_dir();
-        if (!dir || !fs::is_directory(*dir)) continue;
-        for (const auto& entry : fs::directory_iterator(*dir)) {
-            if (!entry.is_regular_file() || entry.path().extension() != ".card") continue;
-            try {
-                auto card = applet::Card::open(entry.path());
-                cards[card->serial_hex()] = {entry.path(), slot.get()};
-            } catch (const Error&) {
-                // not a card file this batch can use; leave it
-            }
-        }
+        for (const auto& [file, serial] : slot->cards_held()) cards[serial] = {file, slot.get()};
     }
     for (const auto& a : in_progress) {
         const Item* item = item_for(a.document_number);
