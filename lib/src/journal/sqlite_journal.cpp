@@ -362,13 +362,6 @@ public:
         return *attempt(id);
     }
 
-    Attempt mark_written(AttemptId id) override { return transition(id, State::Written, {State::Writing}, {}); }
-    Attempt mark_locked(AttemptId id) override { return transition(id, State::Locked, {State::Written}, {}); }
-    Attempt mark_verified(AttemptId id) override { return transition(id, State::Verified, {State::Locked}, {}); }
-    Attempt mark_spoiled(AttemptId id, std::string_view error) override {
-        return transition(id, State::Spoiled, {State::Writing, State::Written, State::Locked}, std::string(error));
-    }
-
     Attempt note_error(AttemptId id, std::string_view error) override {
         require_batch("note an error");
         Tx tx(db_);
@@ -567,7 +560,7 @@ private:
     }
 
     Attempt transition(AttemptId id, State target, std::initializer_list<State> from,
-                       std::optional<std::string> error) {
+                       std::optional<std::string> error) override {
         require_batch(std::string("mark an attempt ") + to_string(target));
         Tx tx(db_);
         auto a = require_attempt(id);

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -203,13 +204,15 @@ public:
     /// attempt is refused: a spoiled or superseded card must be destroyed, not reused.
     virtual Attempt set_card_serial(AttemptId id, ByteView serial) = 0;
     /// writing -> written (the card serial must be known).
-    virtual Attempt mark_written(AttemptId id) = 0;
+    Attempt mark_written(AttemptId id) { return transition(id, State::Written, {State::Writing}, {}); }
     /// written -> locked.
-    virtual Attempt mark_locked(AttemptId id) = 0;
+    Attempt mark_locked(AttemptId id) { return transition(id, State::Locked, {State::Written}, {}); }
     /// locked -> verified: the record is issued.
-    virtual Attempt mark_verified(AttemptId id) = 0;
+    Attempt mark_verified(AttemptId id) { return transition(id, State::Verified, {State::Locked}, {}); }
     /// writing/written/locked -> spoiled, with the error that caused it.
-    virtual Attempt mark_spoiled(AttemptId id, std::string_view error) = 0;
+    Attempt mark_spoiled(AttemptId id, std::string_view error) {
+        return transition(id, State::Spoiled, {State::Writing, State::Written, State::Locked}, std::string(error));
+    }
     /// Records an error on an in-progress attempt without changing its state (e.g. a retry).
     virtual Attempt note_error(AttemptId id, std::string_view error) = 0;
 
@@ -240,6 +243,13 @@ public:
     /// Throws Error(Journal) when this station lost its lease on a shared journal (its heartbeat
     /// found it expired): the station must stop. Does nothing on a single-station journal.
     virtual void check_lease() {}
+
+protected:
+    /// Moves attempt `id` to `target` if it is in one of `from` (the mark_* table above is the one
+    /// state machine of every journal), recording `error` with a spoiled one. Error(Journal) when
+    /// the attempt is unknown or in another state.
+    virtual Attempt transition(AttemptId id, State target, std::initializer_list<State> from,
+                               std::optional<std::string> error) = 0;
 };
 
 }  // namespace docketcard::journal
