@@ -124,6 +124,12 @@ void publish(const fs::path& tmp, const fs::path& final_dir) {
 // fsynced. A crash at any point leaves each holder's folder either absent (its temporary
 // folder, hidden, may remain) or complete, never half-written: a folder is only renamed into
 // place after its content is on the disk.
+// One holder encoded into its temporary folder, not yet published.
+struct Prepared {
+    fs::path tmp;
+    Encoded holder;
+};
+
 class Publisher {
 public:
     using Published = std::function<void(const Encoded&)>;
@@ -141,9 +147,9 @@ public:
         }
         ::close(fd_);
     }
-    /// `tmp` is complete; it becomes `holder.dir` at the next flush, which then reports it.
-    void add(fs::path tmp, Encoded holder) {
-        pending_.push_back({std::move(tmp), std::move(holder)});
+    /// `done.tmp` is complete; it becomes `done.holder.dir` at the next flush, which then reports it.
+    void add(Prepared done) {
+        pending_.push_back(std::move(done));
         if (pending_.size() >= kGroup) flush();
     }
     void flush() {
@@ -163,20 +169,10 @@ public:
 
 private:
     static constexpr std::size_t kGroup = 64;
-    struct Pending {
-        fs::path tmp;
-        Encoded holder;
-    };
     fs::path out_;
     Published published_;
     int fd_ = -1;
-    std::deque<Pending> pending_;
-};
-
-// One holder encoded into its temporary folder, not yet published.
-struct Prepared {
-    fs::path tmp;
-    Encoded holder;
+    std::deque<Prepared> pending_;
 };
 
 // Encodes one holder into a temporary folder of `out_dir` (published later, in input order, by
@@ -433,8 +429,7 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
         in_flight.pop_front();
         if (slot.rejected) return report->rejected(std::move(*slot.rejected));
         try {
-            Prepared done = slot.work.get();
-            publisher->add(std::move(done.tmp), std::move(done.holder));
+            publisher->add(slot.work.get());
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::InvalidInput) throw;
             report->rejected({slot.file, slot.line, slot.document_number, {{slot.file, slot.line, "", e.what()}}});
