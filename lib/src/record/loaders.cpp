@@ -283,17 +283,29 @@ void load_csv(std::istream& in, Loader& l) {
     while (next_row(reader, l.file, next), next) add_row(*header, *next, l);
 }
 
+// A .json file holds one record: read it whole.
+void load_json_stream(std::istream& in, Loader& l) {
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    load_json(text, l);
+}
+
+// The format of a record file by its extension; Error(InvalidInput) for another extension.
+RecordFormat record_format(const std::filesystem::path& file) {
+    const auto format = format_from_extension(file);
+    if (!format)
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("{}: unknown record file type {}; expected .json, .jsonl or .csv",
+                                file.string(), shown(file.extension().string())));
+    return *format;
+}
+
 // Reads `in` (positioned at its start; `rewind` brings it back there) in `format`.
 template <typename Rewind>
 void read_stream(std::istream& in, Rewind rewind, RecordFormat format, const std::string& file_name,
                  const std::filesystem::path& base_dir, const LoadOptions& options, const RecordVisitor& visit) {
     Loader l{file_name, base_dir, options, visit, {}};
     switch (format) {
-    case RecordFormat::Json: {
-        const std::string text{std::istreambuf_iterator<char>(in), {}};
-        load_json(text, l);
-        break;
-    }
+    case RecordFormat::Json: load_json_stream(in, l); break;
     case RecordFormat::JsonLines: load_json_lines(in, l); break;
     case RecordFormat::Csv:
         check_csv_structure(in, file_name);
@@ -324,11 +336,7 @@ LoadResult parse_records(std::string_view text, RecordFormat format, const std::
 }
 
 void read_records(const std::filesystem::path& file, const LoadOptions& options, const RecordVisitor& visit) {
-    const auto format = format_from_extension(file);
-    if (!format)
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("{}: unknown record file type {}; expected .json, .jsonl or .csv",
-                                file.string(), shown(file.extension().string())));
+    const RecordFormat format = record_format(file);
     std::ifstream in(file, std::ios::binary);
     if (!in)
         throw Error(ErrorKind::InvalidInput,
@@ -338,28 +346,23 @@ void read_records(const std::filesystem::path& file, const LoadOptions& options,
         in.seekg(0);
         if (!in) throw Error(ErrorKind::InvalidInput, fmt::format("{}: cannot read the record file again", file.string()));
     };
-    read_stream(in, rewind, *format, file.string(), file.parent_path(), options, visit);
+    read_stream(in, rewind, format, file.string(), file.parent_path(), options, visit);
     if (in.bad())
         throw Error(ErrorKind::InvalidInput, fmt::format("{}: cannot read the record file", file.string()));
 }
 
 HolderRecord read_record_at(const std::filesystem::path& file, std::uint64_t offset, int line,
                             const LoadOptions& options) {
-    const auto format = format_from_extension(file);
+    const RecordFormat format = record_format(file);
     std::ifstream in(file, std::ios::binary);
-    if (!format || !in)
-        throw Error(ErrorKind::InvalidInput, fmt::format("{}: cannot open the record file again", file.string()));
+    if (!in) throw Error(ErrorKind::InvalidInput, fmt::format("{}: cannot open the record file again", file.string()));
     LoadResult result;
     const RecordVisitor visit = collect_into(result);
     const std::string name = file.string();
     const std::filesystem::path base = file.parent_path();
     Loader l{name, base, options, visit, {}};
-    switch (*format) {
-    case RecordFormat::Json: {
-        const std::string text{std::istreambuf_iterator<char>(in), {}};
-        load_json(text, l);
-        break;
-    }
+    switch (format) {
+    case RecordFormat::Json: load_json_stream(in, l); break;
     case RecordFormat::JsonLines: {
         std::string one;
         in.seekg(static_cast<std::streamoff>(offset));
