@@ -761,8 +761,26 @@ void Runner::finish(CardInHand& card, const Item& item, const record::HolderReco
 
 Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
     const std::string& doc = item.document_number;
-    // Read before any claim or card: a record that changed in its file stops the batch here.
-    const record::HolderRecord holder = holder_of(item);
+    // Read before any claim or card. A record that changed in its file is not issued in this run
+    // (a record problem, not a reader's): the others go on, and the batch ends incomplete.
+    std::optional<record::HolderRecord> loaded;
+    try {
+        loaded = holder_of(item);
+    } catch (const Error& err) {
+        if (err.kind() != ErrorKind::InvalidInput) throw;
+        {
+            const std::lock_guard lock(mutex_);
+            ++res_.failed;
+        }
+        Event e;
+        e.kind = EventKind::Failed;
+        e.reader = slot.name();
+        e.document_number = doc;
+        e.detail = err.what();
+        emit(e);
+        return Handled::Done;
+    }
+    const record::HolderRecord& holder = *loaded;
     // The claim is journaled before the card's first command (a shared journal: before a card is
     // even taken, so a record another station holds costs no card) and held over cards that turn
     // out unusable; released (spoiled, no card used) when the batch stops first.

@@ -84,6 +84,44 @@ std::vector<std::string> issuable_lines() {
 
 }  // namespace
 
+TEST_CASE("a record changed in its file after the batch read it is not issued; the others are", "[batch]") {
+    TempDir dir;
+    const auto lines = issuable_lines();
+    REQUIRE(lines.size() >= 3);
+    const std::vector<std::string> three(lines.begin(), lines.begin() + 3);
+    const auto input = write_input(dir / "holders.jsonl", three);
+    auto o = options(dir, input, 1);
+    o.load_options = fixed_today();
+    const std::string second = nlohmann::json::parse(three[1])["document_number"];
+    std::vector<std::string> failed;
+    bool changed = false;
+    o.on_event = [&](const batch::Event& e) {
+        if (e.kind == batch::EventKind::Verified && !changed) {
+            // The second holder's surname gets another letter of the same length, so every
+            // record keeps its offset and only that one differs from what the batch read.
+            auto doc = nlohmann::json::parse(three[1]);
+            std::string surname = doc["surname"];
+            surname[0] = surname[0] == 'Q' ? 'Z' : 'Q';
+            doc["surname"] = surname;
+            std::vector<std::string> now = three;
+            now[1] = doc.dump();
+            REQUIRE(now[1].size() == three[1].size());
+            write_input(input, now);
+            changed = true;
+        }
+        if (e.kind == batch::EventKind::Failed) failed.push_back(e.document_number + ": " + e.detail);
+    };
+    const auto r = batch::run_batch(o);
+    CHECK(r.outcome == Outcome::Incomplete);
+    CHECK(r.issued == 2);
+    CHECK(r.failed == 1);
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0] == second + ": " + input.string() + ":2: the record of " + second +
+                           " changed after the batch read it (or its photo did); run the batch again to issue what "
+                           "the file holds now");
+    CHECK(r.reader_errors.empty());
+}
+
 TEST_CASE("20 sample holders over two sim readers: every one verified exactly once", "[batch]") {
     TempDir dir;
     auto o = options(dir, write_input(dir / "holders.jsonl", issuable_lines()), 2);
@@ -101,7 +139,6 @@ TEST_CASE("20 sample holders over two sim readers: every one verified exactly on
     };
     const auto r = batch::run_batch(o);
     CHECK(r.outcome == Outcome::Complete);
-    CHECK(r.outcome == batch::Outcome::Complete);
     CHECK(r.valid == 20);
     CHECK(r.rejected == 0);
     CHECK(r.issued == 20);
@@ -412,7 +449,6 @@ TEST_CASE("a holder whose every card tears fails after --max-attempts; the batch
     };
     const auto r = batch::run_batch(o);
     CHECK(r.outcome == Outcome::Incomplete);
-    CHECK(r.outcome == batch::Outcome::Incomplete);
     CHECK(r.failed == 1);
     CHECK(r.spoiled == 2);
     CHECK(count(r.journal_summary, State::Pending) == 1);
@@ -434,7 +470,6 @@ TEST_CASE("valid records not issued win over invalid records: exit 9, not 3", "[
     };
     const auto r = batch::run_batch(o);
     CHECK(r.outcome == Outcome::Incomplete);
-    CHECK(r.outcome == batch::Outcome::Incomplete);
     CHECK(r.failed == 1);
     CHECK(r.issued == 0);
     CHECK(r.rejected == bad.size());
