@@ -149,7 +149,7 @@ HolderRecord Validator::check(const json& obj) {
 
     if (auto v = text(obj, "document_number", true, "1-9 characters A-Z 0-9")) {
         r.document_number = *v;
-        if (v->empty() || v->size() > 9 || !mrz_chars(*v))
+        if (v->empty() || v->size() > max_document_number_length || !mrz_chars(*v))
             add("document_number", fmt::format("{} is not a document number; expected 1-9 "
                                                "characters A-Z 0-9", shown(*v)));
     }
@@ -352,7 +352,7 @@ void Validator::background_check(const json& obj, const std::optional<Date>& dat
     unknown_fields(*b, kBackgroundCheckFields, prefix, "accepted background_check fields");
     constexpr const char* kReference = "1-32 characters A-Z a-z 0-9 - / .";
     if (auto v = text(*b, "reference", true, kReference, prefix)) {
-        const bool ok = !v->empty() && v->size() <= 32 &&
+        const bool ok = !v->empty() && v->size() <= max_check_reference_length &&
                         std::all_of(v->begin(), v->end(), [](char c) {
                             return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '/' || c == '.';
                         });

@@ -397,6 +397,32 @@ TEST_CASE("invalid records are rejected and journaled; the valid ones are issued
     }
 }
 
+TEST_CASE("a document number in two input files: the later record is refused, naming the first", "[batch]") {
+    TempDir dir;
+    const auto lines = sample_lines("holders.jsonl", 3);
+    const auto bad = sample_lines("invalid.jsonl", 1);
+    const auto first = write_input(dir / "a.jsonl", {lines[0], bad[0], lines[1]});
+    const auto second = write_input(dir / "b.jsonl", {lines[1], lines[2]});
+    auto o = options(dir, first, 1);
+    o.inputs.push_back(second);
+    o.load_options = fixed_today();
+    std::vector<std::string> rejected;
+    o.on_event = [&](const batch::Event& e) {
+        if (e.kind == batch::EventKind::Rejected) rejected.push_back(e.document_number + " " + e.detail);
+    };
+    const auto r = batch::run_batch(o);
+    CHECK(r.outcome == Outcome::InvalidRecords);
+    CHECK(r.valid == 3);
+    CHECK(r.issued == 3);
+    CHECK(r.rejected == 2);
+    // In input order: the invalid record of the first file, then the repeat in the second.
+    REQUIRE(rejected.size() == 2);
+    CHECK(rejected[0].find(first.string() + ":2: ") != std::string::npos);
+    CHECK(rejected[1] == "DC2600002 " + second.string() + ":1: document_number: DC2600002 appears again (first at " +
+                             first.string() + ":3); one card per document number: the later record is refused");
+    check_exactly_once(o, {"DC2600001", "DC2600002", "DC2600003"});
+}
+
 TEST_CASE("a torn card is spoiled, set aside, and the holder is reissued on a new card", "[batch]") {
     TempDir dir;
     auto o = options(dir, write_input(dir / "holders.jsonl", sample_lines("holders.jsonl", 2)), 1);

@@ -79,6 +79,11 @@ struct ReleaseDocument {
 };
 /// Most documents one card carries (docs/records.md; the storage budget is tested with 16).
 inline constexpr std::size_t max_documents = 16;
+/// Longest document number: the TD1 document number field (Doc 9303 Part 5, 4.2.2) without its
+/// long-number extension.
+inline constexpr std::size_t max_document_number_length = 9;
+/// Longest background check reference (docs/records.md).
+inline constexpr std::size_t max_check_reference_length = 32;
 
 /// One validated holder.
 struct HolderRecord {
