@@ -1,5 +1,7 @@
 #include "docketcard/tlv/tlv.hpp"
 
+#include <array>
+
 #include <fmt/core.h>
 
 #include "docketcard/util/error.hpp"
@@ -97,27 +99,52 @@ std::optional<Object> find(ByteView children, Tag tag) {
     return std::nullopt;
 }
 
+namespace {
+
+// The tag and length bytes of one TLV, built in place: encoding runs for every file of every
+// record, so no temporary vector per element.
+class Head {
+public:
+    void tag(Tag tag) {
+        int shift = 24;
+        while (shift > 0 && (tag >> shift) == 0) shift -= 8;
+        for (; shift >= 0; shift -= 8) push(static_cast<std::uint8_t>(tag >> shift));
+    }
+    void length(std::size_t length) {
+        if (length < 0x80) return push(static_cast<std::uint8_t>(length));
+        std::size_t bytes = 0;
+        for (std::size_t v = length; v != 0; v >>= 8) ++bytes;
+        if (bytes > 4) throw Error(ErrorKind::Internal, "TLV length over 4 bytes");
+        push(static_cast<std::uint8_t>(0x80 | bytes));
+        for (std::size_t i = bytes; i-- > 0;) push(static_cast<std::uint8_t>(length >> (8 * i)));
+    }
+    ByteView bytes() const { return {bytes_.data(), size_}; }
+
+private:
+    void push(std::uint8_t b) { bytes_[size_++] = b; }
+    std::array<std::uint8_t, 9> bytes_{};  // 4 tag bytes, 5 length bytes at the most
+    std::size_t size_ = 0;
+};
+
+}  // namespace
+
 Bytes encode_length(std::size_t length) {
-    if (length < 0x80) return {static_cast<std::uint8_t>(length)};
-    Bytes out;
-    for (std::size_t v = length; v != 0; v >>= 8) out.insert(out.begin(), static_cast<std::uint8_t>(v));
-    if (out.size() > 4) throw Error(ErrorKind::Internal, "TLV length over 4 bytes");
-    out.insert(out.begin(), static_cast<std::uint8_t>(0x80 | out.size()));
-    return out;
+    Head h;
+    h.length(length);
+    return Bytes(h.bytes().begin(), h.bytes().end());
 }
 
 Bytes encode_tag(Tag tag) {
-    Bytes out;
-    do {
-        out.insert(out.begin(), static_cast<std::uint8_t>(tag));
-        tag >>= 8;
-    } while (tag != 0);
-    return out;
+    Head h;
+    h.tag(tag);
+    return Bytes(h.bytes().begin(), h.bytes().end());
 }
 
 void append(Bytes& out, Tag tag, ByteView value) {
-    docketcard::append(out, encode_tag(tag));
-    docketcard::append(out, encode_length(value.size()));
+    Head h;
+    h.tag(tag);
+    h.length(value.size());
+    docketcard::append(out, h.bytes());
     docketcard::append(out, value);
 }
 
@@ -129,7 +156,10 @@ Bytes encode(Tag tag, ByteView value) {
 }
 
 Bytes encode(Tag tag, std::initializer_list<ByteView> children) {
+    std::size_t size = 0;
+    for (auto c : children) size += c.size();
     Bytes value;
+    value.reserve(size);
     for (auto c : children) docketcard::append(value, c);
     return encode(tag, value);
 }
