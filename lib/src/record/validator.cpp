@@ -52,6 +52,12 @@ std::string join_names(const Range& r) {
     return out;
 }
 
+// The value of member `key` of an object, or nullptr when it is absent or null (a null field is
+// an absent field). One lookup, without building a key string.
+const json* member(const json& obj, const char* key) {
+    const auto it = obj.find(key);
+    return it == obj.end() || it->is_null() ? nullptr : &*it;
+}
 
 const char* type_name(const json& v) {
     switch (v.type()) {
@@ -226,8 +232,8 @@ HolderRecord Validator::check(const json& obj) {
             add("a_number", fmt::format("{} is not an A-number; expected A followed by 8 or 9 "
                                         "digits, e.g. A123456789", shown(s)));
     }
-    if (obj.contains("card_access_number") && !obj["card_access_number"].is_null()) {
-        const json& v = obj["card_access_number"];
+    if (const json* cv = member(obj, "card_access_number")) {
+        const json& v = *cv;
         // A secret: the value is never repeated in a message.
         if (!v.is_string())
             add("card_access_number", fmt::format("is {}, not a string; expected 6 digits in "
@@ -264,18 +270,16 @@ void Validator::unknown_fields(const json& obj, const Range& accepted, const std
 
 std::optional<std::string> Validator::text(const json& obj, const char* key, bool required,
                                            const char* accepted, const std::string& prefix) {
-    const std::string field = prefix + key;
-    if (!obj.contains(key) || obj[key].is_null() ||
-        (!required && obj[key].is_string() && obj[key].get_ref<const std::string&>().empty())) {
-        if (required) add(field, fmt::format("missing; expected {}", accepted));
+    const json* v = member(obj, key);
+    if (!v || (!required && v->is_string() && v->get_ref<const std::string&>().empty())) {
+        if (required) add(prefix + key, fmt::format("missing; expected {}", accepted));
         return std::nullopt;
     }
-    const json& v = obj[key];
-    if (!v.is_string()) {
-        add(field, fmt::format("is {}, not a string; expected {}", type_name(v), accepted));
+    if (!v->is_string()) {
+        add(prefix + key, fmt::format("is {}, not a string; expected {}", type_name(*v), accepted));
         return std::nullopt;
     }
-    return v.get<std::string>();
+    return v->get<std::string>();
 }
 
 std::string Validator::country(const char* field, const std::string& v) {
@@ -329,11 +333,12 @@ std::optional<std::string> Validator::bounded_text(const json& obj, const char* 
 
 // A member that must be an object; reports it missing (when required) or of another type.
 const json* Validator::object(const json& obj, const char* key, const std::string& accepted) {
-    if (!obj.contains(key) || obj[key].is_null()) {
+    const json* found = member(obj, key);
+    if (!found) {
         add(key, fmt::format("missing; expected {}", accepted));
         return nullptr;
     }
-    const json& v = obj[key];
+    const json& v = *found;
     if (!v.is_object()) {
         add(key, fmt::format("is {}, not an object; expected {}", type_name(v), accepted));
         return nullptr;
@@ -386,20 +391,22 @@ bool Validator::form_number(std::string_view s) {
 }
 
 void Validator::documents(const json& obj, const Date& today, std::vector<ReleaseDocument>& out) {
-    const std::string accepted = fmt::format(
-        "a list of 1-{} documents, each an object with form, title, number, issued_on and "
-        "optional expires_on, issued_by", max_documents);
-    if (!obj.contains("documents") || obj["documents"].is_null()) {
-        add("documents", fmt::format("missing; expected {} (the papers this card stands in for)", accepted));
+    const json* found = member(obj, "documents");
+    const auto accepted = [] {
+        return fmt::format("a list of 1-{} documents, each an object with form, title, number, issued_on and "
+                           "optional expires_on, issued_by", max_documents);
+    };
+    if (!found) {
+        add("documents", fmt::format("missing; expected {} (the papers this card stands in for)", accepted()));
         return;
     }
-    const json& list = obj["documents"];
+    const json& list = *found;
     if (!list.is_array()) {
-        add("documents", fmt::format("is {}, not a list; expected {}", type_name(list), accepted));
+        add("documents", fmt::format("is {}, not a list; expected {}", type_name(list), accepted()));
         return;
     }
     if (list.empty() || list.size() > max_documents) {
-        add("documents", fmt::format("has {} entries; expected {}", list.size(), accepted));
+        add("documents", fmt::format("has {} entries; expected {}", list.size(), accepted()));
         return;
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -444,8 +451,9 @@ void Validator::documents(const json& obj, const Date& today, std::vector<Releas
 }
 
 void Validator::portal_reference(const json& obj, HolderRecord& r) {
-    if (!obj.contains("portal_reference") || obj["portal_reference"].is_null()) return;
-    const json& v = obj["portal_reference"];
+    const json* found = member(obj, "portal_reference");
+    if (!found) return;
+    const json& v = *found;
     // A credential: the value is never repeated in a message.
     if (!v.is_string()) {
         add("portal_reference", fmt::format("is {}, not a string; expected 8-32 letters and digits "
@@ -506,11 +514,12 @@ void Validator::photo(const std::string& v, HolderRecord& r) {
 
 std::optional<int> Validator::whole_number(const json& obj, const char* key,
                                            const std::string& field, const char* accepted) {
-    if (!obj.contains(key) || obj[key].is_null()) {
+    const json* found = member(obj, key);
+    if (!found) {
         add(field, fmt::format("missing; expected {}", accepted));
         return std::nullopt;
     }
-    const json& v = obj[key];
+    const json& v = *found;
     if (text_values_ && v.is_string()) {
         const auto& s = v.get_ref<const std::string&>();
         if (all_digits(s) && s.size() <= 6) return to_int(s);
@@ -541,12 +550,13 @@ void Validator::docket_text(const json& d, const char* key, std::size_t max, std
 }
 
 void Validator::docket(const json& obj, Docket& out) {
-    if (!obj.contains("docket") || obj["docket"].is_null()) {
+    const json* found = member(obj, "docket");
+    if (!found) {
         add("docket", fmt::format("missing; expected an object with the fields {}",
                                   join_names(kDocketFields)));
         return;
     }
-    const json& d = obj["docket"];
+    const json& d = *found;
     if (!d.is_object()) {
         add("docket", fmt::format("is {}, not an object; expected an object with the fields {}",
                                   type_name(d), join_names(kDocketFields)));
@@ -584,10 +594,11 @@ void Validator::docket(const json& obj, Docket& out) {
 }
 
 void Validator::conditions(const json& d, std::vector<std::string>& out) {
+    const json* found = member(d, "conditions");
+    if (!found) return;
+    const json& c = *found;
     const std::string accepted = fmt::format(
         "a list of at most {} texts of 1-{} bytes each", kMaxConditions, kMaxConditionText);
-    if (!d.contains("conditions") || d["conditions"].is_null()) return;
-    const json& c = d["conditions"];
     if (!c.is_array()) {
         add("docket.conditions", fmt::format("is {}, not a list; expected {}", type_name(c), accepted));
         return;
