@@ -158,10 +158,14 @@ Bytes encode(Tag tag, ByteView value) {
 Bytes encode(Tag tag, std::initializer_list<ByteView> children) {
     std::size_t size = 0;
     for (auto c : children) size += c.size();
-    Bytes value;
-    value.reserve(size);
-    for (auto c : children) docketcard::append(value, c);
-    return encode(tag, value);
+    Head h;
+    h.tag(tag);
+    h.length(size);
+    Bytes out;
+    out.reserve(h.bytes().size() + size);
+    docketcard::append(out, h.bytes());
+    for (auto c : children) docketcard::append(out, c);
+    return out;
 }
 
 }  // namespace docketcard::tlv
