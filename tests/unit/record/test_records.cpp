@@ -192,6 +192,18 @@ TEST_CASE("each refusal, with its exact message", "[record]") {
         o.max_photo_bytes = size - 1;
         CHECK(problems_of(rec, o).size() == 1);
     }
+    SECTION("a folder, or a path through a file, named as the photo") {
+        rec["photo"] = "photos";
+        CHECK(problems_of(rec) ==
+              single(fmt::format("t.jsonl:1: photo: {} does not exist or is not a file; expected the path of a "
+                                 "JPEG or JPEG 2000 file, relative to the record file",
+                                 (kSamples / "photos").string())));
+        rec["photo"] = "photos/holder-01.jpg/x.jpg";
+        CHECK(problems_of(rec) ==
+              single(fmt::format("t.jsonl:1: photo: {} does not exist or is not a file; expected the path of a "
+                                 "JPEG or JPEG 2000 file, relative to the record file",
+                                 (kSamples / "photos/holder-01.jpg/x.jpg").string())));
+    }
     SECTION("bad A-numbers") {
         for (const char* a : {"123456789", "A1234567", "A1234567890", "a123456789", "A12345678X", "A-12345678"}) {
             rec["a_number"] = a;
