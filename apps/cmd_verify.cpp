@@ -156,6 +156,7 @@ int run_verify(const VerifyOptions& o, const GlobalOptions& g) {
         print_json({{"ok", ok},
                     {"serial", result.serial_hex.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.serial_hex)},
                     {"access_control", result.access_control},
+                    {"sessions", result.sessions},
                     {"checks", checks},
                     {"holder", {{"mrz", result.mrz}, {"full_name", result.full_name}}},
                     {"report", report_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(report_path)}});

@@ -55,6 +55,23 @@ struct Options {
     bool verbose = false;
     bool echo = false;
     LinkSetting link;
+    /// Flip one bit of DO'8E in the answer to this READ BINARY under secure messaging (counted
+    /// from 1 over the life of the process), once: a response MAC that does not verify.
+    std::optional<std::uint64_t> corrupt_read_mac;
+};
+
+// A fault for tests of the terminal's recovery (docs/cli.md, verify): the last byte of DO'8E
+// (8E 08 MAC, just before SW1 SW2, Doc 9303 Part 11 9.8.5) of the answer to the N-th protected
+// READ BINARY is inverted in its lowest bit.
+struct MacFault {
+    std::optional<std::uint64_t> nth;
+    std::uint64_t reads = 0;
+
+    void apply(const Bytes& command, Bytes& response) {
+        if (!nth || command.size() < 4 || (command[0] & 0x0C) != 0x0C || (command[1] != 0xB0 && command[1] != 0xB1)) return;
+        if (++reads != *nth || response.size() < 12 || response[response.size() - 12] != 0x8E) return;
+        response[response.size() - 3] ^= 0x01;
+    }
 };
 
 // The answer of --echo mode to a command APDU: as many zero bytes as P1-P2 says, then 9000. No
@@ -173,7 +190,7 @@ std::string describe_response(ByteView command, ByteView resp) {
 
 // Serves one vpcd connection; returns an exit code, or nullopt when vpcd went away (reconnect).
 std::optional<int> serve(int fd, applet::Card& card, bool verbose, bool echo, const LinkSetting& link,
-                         apdu::LinkAccount& account) {
+                         apdu::LinkAccount& account, MacFault& fault) {
     for (;;) {
         std::uint8_t len_b[2];
         if (!read_exact(fd, len_b, 2)) return g_stop ? std::optional<int>(kExitOk) : std::nullopt;
@@ -212,6 +229,7 @@ std::optional<int> serve(int fd, applet::Card& card, bool verbose, bool echo, co
             if (verbose) std::cerr << "sim: card torn after " << card.commands_processed() << " command(s)\n";
             return kExitTorn;
         }
+        fault.apply(payload, resp);
         if (verbose) std::cerr << "sim: < " << describe_response(payload, resp) << "\n";
         if (link.profile) {
             const std::size_t pages = card.pages_written_by_last_command(link.profile->page_size);
@@ -246,6 +264,7 @@ int run(const Options& o) {
     std::cerr << fmt::format("docketcard-sim: card {} from {}, vpcd {}\n", card->serial_hex(), o.card_file, o.vpcd);
 
     bool announced = false;
+    MacFault fault{o.corrupt_read_mac};
     while (!g_stop) {
         const int fd = connect_once(host, port);
         if (fd < 0) {
@@ -258,7 +277,7 @@ int run(const Options& o) {
         announced = false;
         card->reset();
         apdu::LinkAccount account;
-        const auto rc = serve(fd, *card, o.verbose, o.echo, o.link, account);
+        const auto rc = serve(fd, *card, o.verbose, o.echo, o.link, account, fault);
         ::close(fd);
         if (o.link.profile && account.commands > 0)
             std::cerr << "docketcard-sim: " << account.summary(o.link.profile->name) << "\n";
@@ -283,6 +302,9 @@ int main(int argc, char** argv) {
     app.add_option("--tear-mode", o.tear_mode, "fate of the N-th command: applied or lost")
         ->check(CLI::IsMember({"applied", "lost"}))
         ->capture_default_str();
+    app.add_option("--corrupt-read-mac", o.corrupt_read_mac,
+                   "flip one bit of the response MAC (DO'8E) of the N-th READ BINARY under secure messaging, once "
+                   "(tests of verify's recovery)");
     app.add_option("--keys", o.keys_dir, "directory holding scp03-master.txt for new cards (default: the sample keys)");
     bool no_quickack = false;
     app.add_flag("--no-quickack", no_quickack,

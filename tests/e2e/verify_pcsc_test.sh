@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: `docketcard write`, `lock` and `verify` of a sample holder through a private pcscd
 # with the vpcd reader "Virtual PCD 00 00" and docketcard-sim, then the same on a sim: reader
-# (no pcscd). Exact exit codes: 0 verified, 6 verification failed (another CSCA).
+# (no pcscd). Exact exit codes: 0 verified, 6 verification failed (another CSCA, or one response
+# MAC that does not verify: docketcard-sim --corrupt-read-mac).
 # Usage: tests/e2e/verify_pcsc_test.sh BUILD_DIR    (as root; re-runs itself under unshare -m)
 set -uo pipefail
 
@@ -118,6 +119,33 @@ echo "ok: write, lock, verify through '$PCSC_ENV_READER0' (exit 0; other CSCA ex
 expect_exit 5 "$docketcard" verify --reader "$PCSC_ENV_READER0" --csca "$keys/csca.pem" \
     --document-number DC2600001 --date-of-birth 1986-03-15 --date-of-expiry 2029-01-01
 echo "ok: wrong MRZ data exits 5"
+
+# One response MAC that does not verify (docketcard-sim --corrupt-read-mac N: the N-th READ
+# BINARY under secure messaging, once): verify fails that file's read check once, re-establishes
+# PACE and Chip Authentication, reads the file again and checks everything else (docs/cli.md,
+# verify). The report fails: exit 6. The fault is spent, so the next verify passes again.
+# The card is written and locked in-process, then served in the second reader.
+expect_exit 0 "$docketcard" write --reader "sim:$PCSC_ENV_DIR/fault.card" --record "$record" --keys "$keys"
+expect_exit 0 "$docketcard" lock --reader "sim:$PCSC_ENV_DIR/fault.card" --keys "$keys" --yes
+pcsc_env_background "$sim" --vpcd "127.0.0.1:$((PCSC_ENV_PORT + 1))" --card-file "$PCSC_ENV_DIR/fault.card" \
+    --corrupt-read-mac 6
+two_cards() { [ "$("$docketcard" readers --json | grep -o '"card_present": true' | wc -l)" -ge 2 ]; }
+pcsc_env_wait_for two_cards || pcsc_env_fail "the sim card did not appear in '$PCSC_ENV_READER1'"
+expect_exit 6 "$docketcard" verify --reader "$PCSC_ENV_READER1" --csca "$keys/csca.pem" --record "$record" --json
+python3 - "$out" <<'PY' || pcsc_env_fail "verify --json after one bad response MAC: $out"
+import json, sys
+d = json.loads(sys.argv[1])
+failed = [c for c in d["checks"] if not c["passed"]]
+assert d["ok"] is False and d["sessions"] == 2, (d["ok"], d["sessions"])
+assert [c["id"] for c in failed] == ["sod-read"], [c["id"] for c in failed]
+detail = failed[0]["detail"]
+assert detail.startswith("READ BINARY at offset 4 of EF.SOD failed: secure messaging: the MAC of the card's response (DO8E) does not verify"), detail
+assert "; access control re-established (PACE-CAN and Chip Authentication) and the file read again: " in detail, detail
+assert len([c for c in d["checks"] if c["id"] in ("pace", "bac")]) == 1
+PY
+expect_exit 0 "$docketcard" verify --reader "$PCSC_ENV_READER1" --csca "$keys/csca.pem" --record "$record" --json
+[ "$(json_field "$out" 'd["sessions"]')" = 1 ] || pcsc_env_fail "verify --json without a fault: sessions: $out"
+echo "ok: one bad response MAC: that file's read check fails once, access control re-established, exit 6"
 
 # The same flow in-process, without pcscd.
 full_flow "sim:$PCSC_ENV_DIR/inproc.card" "$PCSC_ENV_DIR/sim-report.html"

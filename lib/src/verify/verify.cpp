@@ -35,19 +35,46 @@ std::string dg_list(const std::vector<int>& dgs) {
     return out.empty() ? "no data groups" : out;
 }
 
-// What was read from one file: its bytes, or why it could not be read.
+// What was read from one file: its bytes, or why it could not be read. `sm_error` is set when
+// an attempt ended the secure messaging session (Part 11 9.8), even when the file was read again
+// after re-establishing access control: it fails the file's read check either way.
 struct FileRead {
     std::optional<Bytes> bytes;
     std::string error;
+    std::string sm_error;
+    std::string failed_command;   // the command that failed ("READ BINARY at offset 224")
+};
+
+// Passes commands on and remembers the last one, so that an error of secure messaging, whose
+// message cannot know it, names the command it ended.
+class LastCommand final : public transport::CardChannel {
+public:
+    explicit LastCommand(transport::CardChannel& inner) : inner_(inner) {}
+    apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override {
+        last_ = transport::command_name(command);
+        if (command.ins == 0xB0) last_ += fmt::format(" at offset {}", (command.p1 << 8) | command.p2);
+        return inner_.transmit(command);
+    }
+    transport::Capabilities capabilities() const override { return inner_.capabilities(); }
+    Bytes atr() const override { return inner_.atr(); }
+    std::string description() const override { return inner_.description(); }
+    const transport::LinkProjection* link_projection() const override { return inner_.link_projection(); }
+    const std::string& last() const noexcept { return last_; }
+
+private:
+    transport::CardChannel& inner_;
+    std::string last_;
 };
 
 FileRead read_file(transport::CardChannel& sm, std::uint16_t fid) {
     FileRead r;
+    LastCommand channel(sm);
     try {
-        r.bytes = iso7816::read_ef(sm, fid);
+        r.bytes = iso7816::read_ef(channel, fid);
     } catch (const Error& e) {
         if (!recoverable(e)) throw;
         r.error = e.what();
+        r.failed_command = channel.last();
     }
     return r;
 }
@@ -83,6 +110,9 @@ std::string join(const std::vector<std::string>& items) {
 class Verifier {
 public:
     Verifier(transport::CardChannel& card, const Options& options) : card_(card), options_(options) {}
+    Verifier(const Verifier&) = delete;
+    Verifier& operator=(const Verifier&) = delete;
+    ~Verifier() { secure_wipe(mrz_info_.data(), mrz_info_.size()); }
 
     Result run();
 
@@ -108,10 +138,27 @@ private:
         return fmt::format("DG{} could not be read{}", dg, it == dg_errors_.end() ? "" : ": " + it->second);
     }
 
+    void establish_session();
+    void chip_authenticate(const sm::ChipAuthKey& key);
+    bool reestablish();
+    bool session_live();
+    sm::SecureChannel& secure() { return ca_sm_ ? *ca_sm_ : *ac_sm_; }
+    transport::CardChannel& session() {
+        return traced_ ? static_cast<transport::CardChannel&>(*traced_) : secure();
+    }
+    std::string session_name() const {
+        return result_.access_control + (ca_key_ ? " and Chip Authentication" : "");
+    }
+    FileRead read(std::uint16_t fid);
+    std::string read_again(const FileRead& read) const {
+        return fmt::format("{}; access control re-established ({}) and the file read again", read.sm_error,
+                           session_name());
+    }
+
     void check_data_group(int dg, const FileRead& read);
     void check_sod(const FileRead& sod_read, const Bytes& csca);
-    void check_active_authentication(transport::CardChannel& sm);
-    void check_locked(transport::CardChannel& sm);
+    void check_active_authentication();
+    void check_locked();
     std::optional<lds::SecurityInfos> read_card_access();
     void check_card_access(const std::optional<lds::SecurityInfos>& card_access,
                            const std::optional<lds::SecurityInfos>& dg14);
@@ -124,10 +171,20 @@ private:
     const Options& options_;
     crypto::RandomSource random_;
     Result result_;
+    std::string mrz_info_;   // the BAC key and PACE password: wiped by ~Verifier
+    std::optional<lds::SecurityInfos> card_access_;
+    const lds::PaceInfo* pace_info_ = nullptr;   // in card_access_
+    std::optional<sm::ChipAuthKey> ca_key_;      // set once Chip Authentication succeeded
+    std::optional<sm::SecureChannel> ac_sm_;     // PACE or BAC
+    std::optional<sm::SecureChannel> ca_sm_;     // after Chip Authentication
+    std::optional<transport::TracingChannel> traced_;
+    std::string sm_error_on_;                    // what the last SM error ended the session on
+    std::optional<std::string> reauth_failure_;  // set: re-establishing failed, nothing more is sent
     std::vector<int> com_dgs_;
     std::optional<lds::Com> com_;
     std::map<int, std::string> dg_errors_;   // DG -> why it is not usable
     std::optional<std::string> mrz_;
+    std::optional<mrz::ParsedTd1> td1_;   // DG1 as a TD1 MRZ, parsed once
     std::optional<lds::Dg11> dg11_;
     std::optional<lds::Dg12> dg12_;
     std::optional<lds::DocketData> dg13_;
@@ -144,6 +201,7 @@ void Verifier::check_data_group(int dg, const FileRead& read) {
         add(id, title, false, read.error);
         return;
     }
+    const std::string again = read.sm_error.empty() ? "" : read_again(read) + ": ";
     const Bytes& ef = *read.bytes;
     result_.files[lds::dg_file_id(dg)] = ef;
     std::string what;
@@ -151,6 +209,7 @@ void Verifier::check_data_group(int dg, const FileRead& read) {
         switch (dg) {
             case 1:
                 mrz_ = lds::decode_dg1(ef);
+                td1_ = mrz::ParsedTd1::parse(*mrz_);
                 result_.mrz = *mrz_;
                 what = "MRZ of " + std::to_string(mrz_->size()) + " characters";
                 break;
@@ -192,7 +251,7 @@ void Verifier::check_data_group(int dg, const FileRead& read) {
         add(id, title, false, dg_errors_[dg]);
         return;
     }
-    add(id, title, true, fmt::format("{} bytes: {}", ef.size(), what));
+    add(id, title, again.empty(), fmt::format("{}{} bytes: {}", again, ef.size(), what));
 }
 
 void Verifier::check_sod(const FileRead& sod_read, const Bytes& csca) {
@@ -209,8 +268,9 @@ void Verifier::check_sod(const FileRead& sod_read, const Bytes& csca) {
         result_.files[lds::fid_sod] = *sod_read.bytes;
         v = pki::verify_sod(*sod_read.bytes, csca, dgs, options_.now.value_or(std::time(nullptr)));
         const auto& structure = v->checks.front();
-        add("sod-read", "EF.SOD read and parsed", structure.passed,
-            fmt::format("{} bytes: {}", sod_read.bytes->size(), structure.message));
+        add("sod-read", "EF.SOD read and parsed", structure.passed && sod_read.sm_error.empty(),
+            fmt::format("{}{} bytes: {}", sod_read.sm_error.empty() ? "" : read_again(sod_read) + ": ",
+                        sod_read.bytes->size(), structure.message));
         if (!structure.passed) sod_problem = "EF.SOD is malformed";
     }
     auto from_pki = [&](const std::string& pki_name, std::string id, std::string title) {
@@ -258,7 +318,7 @@ void Verifier::check_sod(const FileRead& sod_read, const Bytes& csca) {
     }
 }
 
-void Verifier::check_active_authentication(transport::CardChannel& sm) {
+void Verifier::check_active_authentication() {
     const char* title = "Active Authentication (the chip holds the DG15 private key)";
     // Only the signed EF.SOD says whether the issuer gave the chip an AA key: an unsigned EF.COM
     // without DG15 could hide a cloned chip.
@@ -276,22 +336,25 @@ void Verifier::check_active_authentication(transport::CardChannel& sm) {
         add("active-authentication", title, false, "EF.SOD lists DG15 but " + unreadable(15));
         return;
     }
+    if (!session_live()) return add("active-authentication", title, false, "not performed: " + *reauth_failure_);
     try {
-        const auto aa = auth::verify_active_authentication(sm, *dg15_spki_, random_);
+        const auto aa = auth::verify_active_authentication(session(), *dg15_spki_, random_);
         add("active-authentication", title, aa.valid,
             aa.valid ? fmt::format("INTERNAL AUTHENTICATE with the fresh challenge {}: the signature verifies with the DG15 key",
                                    to_hex(aa.challenge))
                      : fmt::format("challenge {}: {}", to_hex(aa.challenge), aa.detail));
     } catch (const Error& e) {
         if (!recoverable(e)) throw;
+        if (secure().messaging().ended()) sm_error_on_ = "INTERNAL AUTHENTICATE";
         add("active-authentication", title, false, e.what());
     }
 }
 
-void Verifier::check_locked(transport::CardChannel& sm) {
+void Verifier::check_locked() {
     const char* title = "Card locked";
+    if (!session_live()) return add("locked", title, false, "not read: " + *reauth_failure_);
     try {
-        const auto r = sm.transmit(apdu::CommandApdu(0x00, 0xCA, 0x00, 0x66, {}, 256));
+        const auto r = session().transmit(apdu::CommandApdu(0x00, 0xCA, 0x00, 0x66, {}, 256));
         const std::uint16_t sw = r.sw.value();
         if (iso7816::means_not_supported(sw)) {
             not_applicable("locked", title,
@@ -371,11 +434,11 @@ void Verifier::check_record(const record::HolderRecord& holder) {
             diff += fmt::format("date of issue: card {}, record {}", in_quotes(dg12_->date_of_issue),
                                 in_quotes(holder.date_of_issue.yyyymmdd()));
         }
-        if (const auto td1 = mrz_ ? mrz::ParsedTd1::parse(*mrz_) : std::nullopt; !td1) {
+        if (!td1_) {
             missing.push_back(mrz_ ? "DG1 is not a TD1 MRZ" : unreadable(1));
         } else {
-            const auto& birth = td1->date_of_birth;
-            const auto& expiry = td1->date_of_expiry;
+            const auto& birth = td1_->date_of_birth;
+            const auto& expiry = td1_->date_of_expiry;
             if (birth != holder.date_of_birth.yymmdd())
                 diff += fmt::format("{}date of birth: card {}, record {}", diff.empty() ? "" : "; ", in_quotes(birth),
                                     in_quotes(holder.date_of_birth.yymmdd()));
@@ -553,7 +616,7 @@ std::string mrz_date_iso(const std::string& yymmdd, bool birth, std::time_t now)
 // and the A-number as records write it.
 void Verifier::holder_summary() {
     auto& h = result_.holder;
-    if (const auto td1 = mrz_ ? mrz::ParsedTd1::parse(*mrz_) : std::nullopt) {
+    if (const auto& td1 = td1_) {
         const std::string sex = mrz::without_filler(td1->sex);
         h.emplace_back("Document number", mrz::without_filler(td1->document_number));
         h.emplace_back("Issuing state", mrz::without_filler(td1->issuing_state));
@@ -640,6 +703,109 @@ void Verifier::check_card_access(const std::optional<lds::SecurityInfos>& card_a
         fmt::format("{} PACEInfo of EF.CardAccess, all in DG14 (whose hash EF.SOD checks below)", card_access->pace.size()));
 }
 
+// The secure messaging session: PACE (Part 11 4.4) with the CAN or the MRZ information, or BAC
+// (9.7), then Chip Authentication (6.2) with the DG14 key once the first session has performed it.
+// Called at the start and to re-establish access control after an SM error: the chip aborts
+// secure messaging on one (Part 11 9.8), so without a new session every later command
+// fails. Only the first session adds the pace or bac check.
+void Verifier::establish_session() {
+    const bool first = result_.sessions == 0;
+    traced_.reset();
+    ca_sm_.reset();
+    ac_sm_.reset();
+    // SELECT also ends a session the chip may still hold (when our MAC check failed, not its own).
+    if (!first) iso7816::select_application(card_);
+    if (pace_info_) {
+        std::optional<SecureBytes> can = options_.can;
+        if (!can && options_.record && options_.record->card_access_number) can = options_.record->card_access_number;
+        const auto kind = can ? crypto::pace::PasswordKind::Can : crypto::pace::PasswordKind::Mrz;
+        const std::string_view password =
+            can ? std::string_view(reinterpret_cast<const char*>(can->data()), can->size()) : std::string_view(mrz_info_);
+        try {
+            ac_sm_.emplace(sm::establish_pace(card_, {*pace_info_->protocol, pace_info_->domain()}, kind, password, random_));
+        } catch (const ParseError& e) {
+            throw CardError(ErrorKind::CardRefused, std::string("PACE failed: the card's answer is malformed: ") + e.what(), 0);
+        }
+        if (first) {
+            result_.access_control = can ? "PACE-CAN" : "PACE-MRZ";
+            add("pace", can ? "PACE with the card access number" : "PACE with the MRZ data", true,
+                fmt::format("MSE:Set AT and GENERAL AUTHENTICATE (generic mapping, {}) succeeded; secure messaging "
+                            "established (AES-{})",
+                            pace_info_->domain() == crypto::pace::DomainId::BrainpoolP256r1 ? "brainpoolP256r1"
+                                                                                             : "NIST P-256",
+                            crypto::pace::key_length(*pace_info_->protocol) * 8));
+        }
+    } else {
+        try {
+            ac_sm_.emplace(sm::establish_bac(card_, mrz_info_, random_));
+        } catch (const ParseError& e) {
+            throw CardError(ErrorKind::CardRefused, std::string("BAC failed: the card's answer is malformed: ") + e.what(), 0);
+        }
+        if (first) {
+            result_.access_control = "BAC";
+            add("bac", "Basic Access Control with the MRZ data", true,
+                "GET CHALLENGE and MUTUAL AUTHENTICATE succeeded; secure messaging established (3DES)");
+        }
+    }
+    ++result_.sessions;
+    if (options_.plain_trace) traced_.emplace(*ac_sm_, *options_.plain_trace);
+    if (ca_key_) chip_authenticate(*ca_key_);
+}
+
+// Chip Authentication inside the open session; every later command runs under the new keys.
+// Throws CardError or ParseError (perform_chip_authentication) when it fails.
+void Verifier::chip_authenticate(const sm::ChipAuthKey& key) {
+    ca_sm_.emplace(sm::perform_chip_authentication(session(), card_, key, random_));
+    traced_.reset();
+    if (options_.plain_trace) traced_.emplace(*ca_sm_, *options_.plain_trace);
+    ca_key_ = key;
+}
+
+// A new session after an SM error; false, and reauth_failure_ says why, when that fails too.
+bool Verifier::reestablish() {
+    try {
+        establish_session();
+        return true;
+    } catch (const Error& e) {
+        if (!recoverable(e)) throw;
+        reauth_failure_ = fmt::format("access control could not be re-established after the secure messaging error on {}: {}",
+                                      sm_error_on_.empty() ? "an earlier command" : sm_error_on_, e.what());
+        return false;
+    }
+}
+
+// Whether commands can be sent: a session an SM error of an earlier step ended is re-established
+// first; never again once re-establishing failed.
+bool Verifier::session_live() {
+    if (reauth_failure_) return false;
+    return !secure().messaging().ended() || reestablish();
+}
+
+// One EF under secure messaging. When the attempt ends the session (a response MAC that does not
+// verify, a missing DO'8E, 6987/6988 from the card), access control is re-established and the
+// file read once more; sm_error keeps the first error for the file's check.
+FileRead Verifier::read(std::uint16_t fid) {
+    if (!session_live()) return {std::nullopt, "not read: " + *reauth_failure_, "", ""};
+    FileRead r = read_file(session(), fid);
+    if (r.bytes || !secure().messaging().ended()) return r;
+    const std::string name = lds::file_name(fid);
+    sm_error_on_ = name;
+    r.sm_error = fmt::format("{} of {} failed: {}", r.failed_command, name, r.error);
+    if (!reestablish()) {
+        r.error = r.sm_error + "; " + *reauth_failure_;
+        return r;
+    }
+    FileRead again = read_file(session(), fid);
+    if (again.bytes) {
+        r.bytes = std::move(again.bytes);
+        r.error.clear();
+        return r;
+    }
+    r.error = fmt::format("{}; access control re-established ({}), but {} of {} failed again: {}; {} is unreadable",
+                          r.sm_error, session_name(), again.failed_command, name, again.error, name);
+    return r;
+}
+
 Result Verifier::run() {
     result_.verified_at = options_.now.value_or(std::time(nullptr));
     result_.card_description = card_.description();
@@ -647,77 +813,43 @@ Result Verifier::run() {
 
     // Inputs first: nothing is sent to the card when they are unusable.
     const Bytes csca = pki::load_certificate(options_.csca);
-    std::string mrz_info;   // the BAC key and PACE password: wiped when the verification ends
-    struct Wipe {
-        std::string& s;
-        ~Wipe() { secure_wipe(s.data(), s.size()); }
-    } wipe_mrz{mrz_info};
     if (options_.record) {
-        mrz_info = mrz::make_td1(*options_.record).bac_information();
+        mrz_info_ = mrz::make_td1(*options_.record).bac_information();
     } else if (options_.mrz_key) {
-        mrz_info = mrz_information(*options_.mrz_key);
+        mrz_info_ = mrz_information(*options_.mrz_key);
     } else {
         throw Error(ErrorKind::InvalidInput,
                     "no MRZ data for BAC: give a holder record, or the document number, date of birth and date of expiry");
     }
 
     iso7816::select_application(card_);
-    std::optional<sm::SecureChannel> sm;
-    const std::optional<lds::SecurityInfos> card_access = read_card_access();
-    const lds::PaceInfo* pace_info = card_access ? card_access->usable_pace() : nullptr;
-    if (card_access && !pace_info) {
+    card_access_ = read_card_access();
+    pace_info_ = card_access_ ? card_access_->usable_pace() : nullptr;
+    if (card_access_ && !pace_info_) {
         throw CardError(ErrorKind::CardRefused,
                         "EF.CardAccess offers no PACE that docketcard speaks (id-PACE-ECDH-GM-AES-CBC-CMAC-128/-256 "
                         "version 2 on brainpoolP256r1 or NIST P-256); not falling back to BAC",
                         0);
     }
-    if (pace_info) {
-        std::optional<SecureBytes> can = options_.can;
-        if (!can && options_.record && options_.record->card_access_number) can = options_.record->card_access_number;
-        const auto kind = can ? crypto::pace::PasswordKind::Can : crypto::pace::PasswordKind::Mrz;
-        const std::string_view password =
-            can ? std::string_view(reinterpret_cast<const char*>(can->data()), can->size()) : std::string_view(mrz_info);
-        try {
-            sm.emplace(sm::establish_pace(card_, {*pace_info->protocol, pace_info->domain()}, kind, password, random_));
-        } catch (const ParseError& e) {
-            throw CardError(ErrorKind::CardRefused, std::string("PACE failed: the card's answer is malformed: ") + e.what(), 0);
-        }
-        result_.access_control = can ? "PACE-CAN" : "PACE-MRZ";
-        add("pace", can ? "PACE with the card access number" : "PACE with the MRZ data", true,
-            fmt::format("MSE:Set AT and GENERAL AUTHENTICATE (generic mapping, {}) succeeded; secure messaging "
-                        "established (AES-{})",
-                        pace_info->domain() == crypto::pace::DomainId::BrainpoolP256r1 ? "brainpoolP256r1" : "NIST P-256",
-                        crypto::pace::key_length(*pace_info->protocol) * 8));
-    } else {
-        try {
-            sm.emplace(sm::establish_bac(card_, mrz_info, random_));
-        } catch (const ParseError& e) {
-            throw CardError(ErrorKind::CardRefused, std::string("BAC failed: the card's answer is malformed: ") + e.what(), 0);
-        }
-        result_.access_control = "BAC";
-        add("bac", "Basic Access Control with the MRZ data", true,
-            "GET CHALLENGE and MUTUAL AUTHENTICATE succeeded; secure messaging established (3DES)");
-    }
-    std::optional<transport::TracingChannel> traced;
-    if (options_.plain_trace) traced.emplace(*sm, *options_.plain_trace);
-    transport::CardChannel* session_ptr = traced ? static_cast<transport::CardChannel*>(&*traced) : &*sm;
+    establish_session();
 
     // EF.COM
-    const FileRead com_read = read_file(*session_ptr, lds::fid_com);
+    const FileRead com_read = read(lds::fid_com);
     const char* com_title = "EF.COM read and lists DG1";
     if (!com_read.bytes) {
         add("com", com_title, false, "EF.COM could not be read: " + com_read.error);
     } else {
         result_.files[lds::fid_com] = *com_read.bytes;
+        const std::string again = com_read.sm_error.empty() ? "" : read_again(com_read) + ": ";
         try {
             com_ = lds::decode_com(*com_read.bytes);
             com_dgs_ = com_->data_groups;
             const bool has_dg1 = std::find(com_dgs_.begin(), com_dgs_.end(), 1) != com_dgs_.end();
-            add("com", com_title, has_dg1,
-                fmt::format("LDS version {}, Unicode version {}, lists {}{}", com_->lds_version, com_->unicode_version,
-                            dg_list(com_dgs_), has_dg1 ? "" : ": DG1 (the MRZ) is missing"));
+            add("com", com_title, has_dg1 && again.empty(),
+                fmt::format("{}LDS version {}, Unicode version {}, lists {}{}", again, com_->lds_version,
+                            com_->unicode_version, dg_list(com_dgs_), has_dg1 ? "" : ": DG1 (the MRZ) is missing"));
         } catch (const Error& e) {
-            add("com", com_title, false, std::string("EF.COM is malformed: ") + e.what());
+            add("com", com_title, false, again + "EF.COM is malformed: " + e.what());
         }
     }
 
@@ -725,20 +857,18 @@ Result Verifier::run() {
     // Chip Authentication (Part 11 6.2) when DG14 offers it: EF.COM, DG14, then CA, and every
     // other file under the new keys, so the first of them (EF.SOD) also proves the chip holds the
     // private key. A chip whose EF.COM lists no DG14 gets no CA (N/A), as Appendix D's.
-    FileRead dg14_read;
+    std::optional<FileRead> dg14_read;   // read once, before CA, and checked with the other DGs
     std::optional<lds::SecurityInfos> dg14_infos;
-    std::optional<sm::SecureChannel> ca_sm;
-    std::optional<transport::TracingChannel> ca_traced;
     std::optional<std::string> ca_failure;   // set: CA was tried and failed
     std::optional<std::string> ca_na;        // set: CA does not apply
     if (std::find(com_dgs_.begin(), com_dgs_.end(), 14) == com_dgs_.end()) {
         ca_na = "EF.COM lists no DG14: the chip offers no Chip Authentication (Part 11 6.2 is optional)";
-    } else if (dg14_read = read_file(*session_ptr, lds::dg_file_id(14)); !dg14_read.bytes) {
-        ca_failure = "DG14 could not be read: " + dg14_read.error;
+    } else if (dg14_read = read(lds::dg_file_id(14)); !dg14_read->bytes) {
+        ca_failure = "DG14 could not be read: " + dg14_read->error;
     } else {
         std::optional<lds::SecurityInfos>& infos = dg14_infos;
         try {
-            infos = lds::parse_dg14(*dg14_read.bytes);
+            infos = lds::parse_dg14(*dg14_read->bytes);
         } catch (const ParseError& e) {
             ca_failure = std::string("DG14 is malformed: ") + e.what();
         }
@@ -748,13 +878,12 @@ Result Verifier::run() {
             if (!info.protocol || info.version != 1 || infos->chip_auth_keys.empty()) {
                 ca_failure = "DG14 offers a Chip Authentication docketcard does not speak (id-CA-ECDH-AES-CBC-CMAC, "
                              "version 1, an id-PK-ECDH key on brainpoolP256r1 or NIST P-256)";
+            } else if (!session_live()) {
+                ca_failure = "not performed: " + *reauth_failure_;
             } else {
                 const lds::ChipAuthPublicKey& k = infos->chip_auth_keys.front();
                 try {
-                    ca_sm.emplace(sm::perform_chip_authentication(
-                        *session_ptr, card_, {*info.protocol, k.domain, k.public_point, info.key_id}, random_));
-                    if (options_.plain_trace) ca_traced.emplace(*ca_sm, *options_.plain_trace);
-                    session_ptr = ca_traced ? static_cast<transport::CardChannel*>(&*ca_traced) : &*ca_sm;
+                    chip_authenticate({*info.protocol, k.domain, k.public_point, info.key_id});
                 } catch (const CardError& e) {
                     ca_failure = e.what();
                 } catch (const ParseError& e) {
@@ -763,11 +892,10 @@ Result Verifier::run() {
             }
         }
     }
-    transport::CardChannel& session = *session_ptr;
 
     // EF.SOD
-    const FileRead sod_read = read_file(session, lds::fid_sod);
-    check_card_access(card_access, dg14_infos);
+    const FileRead sod_read = read(lds::fid_sod);
+    check_card_access(card_access_, dg14_infos);
     const char* ca_title = "Chip Authentication with the DG14 key (restarts secure messaging)";
     if (ca_na) {
         not_applicable("chip-authentication", ca_title, *ca_na, false);
@@ -790,12 +918,12 @@ Result Verifier::run() {
     std::set<int> seen;
     for (int dg : to_read) {
         if (dg < 1 || dg > 16 || !seen.insert(dg).second) continue;
-        check_data_group(dg, dg == 14 && dg14_read.bytes ? dg14_read : read_file(session, lds::dg_file_id(dg)));
+        check_data_group(dg, dg == 14 && dg14_read ? *dg14_read : read(lds::dg_file_id(dg)));
     }
 
     check_sod(sod_read, csca);
-    check_active_authentication(session);
-    check_locked(session);
+    check_active_authentication();
+    check_locked();
     check_endorsement();
     if (options_.record) check_record(*options_.record);
 

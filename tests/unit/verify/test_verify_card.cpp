@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "docketcard/sm/scp03.hpp"
 #include "docketcard/record/record.hpp"
 #include "docketcard/transport/sim.hpp"
+#include "docketcard/transport/trace.hpp"
 #include "docketcard/util/error.hpp"
 #include "docketcard/verify/verify.hpp"
 
@@ -449,4 +452,159 @@ TEST_CASE("verify opens a PACE card with the CAN, else with the MRZ; a card with
             }
         }
     }
+}
+
+namespace {
+
+// Between verify_card and the card: flips one byte of DO'8E in the answer to the n-th READ BINARY
+// of one file (once, or in every session with `always`), as a third-party emulation or a bad
+// contact would. The wire shows only cryptograms, so the file is followed through the plain trace
+// (Options::plain_trace), whose SELECT lines name it. Also counts SELECT of the eMRTD application
+// (one per access-control session) and can refuse it after the fault, so re-authentication fails.
+class CorruptResponseMac final : public transport::CardChannel {
+public:
+    CorruptResponseMac(transport::CardChannel& inner, std::uint16_t target, int nth, bool always)
+        : inner_(inner), target_(target), nth_(nth), always_(always) {}
+
+    verify::Options traced(verify::Options o) {
+        transport::TraceOptions t;
+        t.level = transport::TraceLevel::Plain;
+        t.sink = [this](const std::string& line) { follow(line); };
+        t.clock = [] { return std::chrono::milliseconds(0); };
+        o.plain_trace = t;
+        return o;
+    }
+
+    apdu::ResponseApdu transmit(const apdu::CommandApdu& c) override {
+        if (c.cla == 0x00 && c.ins == 0xA4 && c.p1 == 0x04) {
+            ++application_selects;
+            if (refuse_reselect && corrupted > 0) return apdu::ResponseApdu{{}, apdu::StatusWord(0x6A, 0x82)};
+        }
+        auto r = inner_.transmit(c);
+        const bool protected_read = (c.cla & 0x0C) == 0x0C && (c.ins == 0xB0 || c.ins == 0xB1);
+        if (protected_read && current_ == target_ && ++reads_ == nth_ && (always_ || corrupted == 0)) {
+            REQUIRE(r.data.size() >= 10);
+            REQUIRE(r.data[r.data.size() - 10] == 0x8E);   // DO'8E is last (Part 11 9.8.5)
+            r.data.back() ^= 0x01;
+            ++corrupted;
+        }
+        return r;
+    }
+    transport::Capabilities capabilities() const override { return inner_.capabilities(); }
+    Bytes atr() const override { return inner_.atr(); }
+    std::string description() const override { return inner_.description(); }
+
+    bool refuse_reselect = false;   ///< answer 6A82 to SELECT of the application once a MAC was corrupted
+    int corrupted = 0;
+    int application_selects = 0;
+
+private:
+    // "[     0 ms] plain > 00 A4 02 0C Lc=2 0102": a new current EF, whose READ BINARYs count from 1.
+    void follow(const std::string& line) {
+        const std::string select = "plain > 00 A4 02 0C Lc=2 ";
+        const auto at = line.find(select);
+        if (at == std::string::npos) return;
+        current_ = static_cast<std::uint16_t>(std::stoul(line.substr(at + select.size(), 4), nullptr, 16));
+        reads_ = 0;
+    }
+
+    transport::CardChannel& inner_;
+    std::uint16_t target_;
+    int nth_;
+    bool always_;
+    std::optional<std::uint16_t> current_;
+    int reads_ = 0;
+};
+
+std::string failures(const verify::Result& r) {
+    std::string s;
+    for (const auto& c : r.checks)
+        if (!c.passed) s += c.id + ": " + c.detail + "\n";
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("one bad response MAC fails that file's read once; access control is re-established and every other check "
+          "passes",
+          "[verify][card][sm-error]") {
+    CorruptResponseMac card(*locked_card().channel, 0x0102, 2, false);   // DG2, its second READ BINARY
+    const auto r = verify::verify_card(card, card.traced(options_with(sample_holder())));
+    INFO(failures(r));
+    CHECK(card.corrupted == 1);
+    CHECK_FALSE(r.ok());
+    CHECK(ids(r) == with_record_checks());   // no check twice: the second session adds none
+    CHECK(failed(r) == std::vector<std::string>{"dg2-read"});
+    CHECK(r.find("dg2-read")->detail.rfind(
+              "READ BINARY at offset 4 of DG2 failed: secure messaging: the MAC of the card's response (DO8E) does not "
+              "verify; the response was altered or does not come from the authenticated card, and the secure session "
+              "has ended; access control re-established (PACE-CAN and Chip Authentication) and the file read again: ",
+              0) == 0);
+    // What the second read gave is checked as usual.
+    CHECK(r.find("dg2-hash")->passed);
+    CHECK(r.find("photo")->passed);
+    CHECK(r.photo == sample_holder().photo);
+    CHECK(r.sessions == 2);
+    CHECK(card.application_selects == 2);
+    CHECK(r.access_control == "PACE-CAN");
+}
+
+TEST_CASE("a bad MAC in any file fails only that file's read check", "[verify][card][sm-error]") {
+    const auto [fid, id] = GENERATE(table<std::uint16_t, std::string>(
+        {{0x011E, "com"}, {0x010E, "dg14-read"}, {0x011D, "sod-read"}, {0x0101, "dg1-read"}, {0x010F, "dg15-read"}}));
+    CorruptResponseMac card(*locked_card().channel, fid, 1, false);
+    const auto r = verify::verify_card(card, card.traced(options_with(sample_holder())));
+    INFO(id << "\n" << failures(r));
+    CHECK(card.corrupted == 1);
+    CHECK(ids(r) == with_record_checks());
+    CHECK(failed(r) == std::vector<std::string>{id});
+    CHECK(r.find(id)->detail.find("secure messaging: the MAC of the card's response (DO8E) does not verify") !=
+          std::string::npos);
+    CHECK(r.sessions == 2);
+    CHECK(card.application_selects == 2);
+}
+
+TEST_CASE("a file whose every response MAC is bad is unreadable after one retry; the other files still verify",
+          "[verify][card][sm-error]") {
+    CorruptResponseMac card(*locked_card().channel, 0x0102, 2, true);
+    const auto r = verify::verify_card(card, card.traced(options_with(sample_holder())));
+    INFO(failures(r));
+    CHECK(card.corrupted == 2);   // the first read and its one retry
+    CHECK(ids(r) == with_record_checks());
+    CHECK(failed(r) == std::vector<std::string>{"dg2-read", "dg2-hash", "photo"});
+    const auto& detail = r.find("dg2-read")->detail;
+    CHECK(detail.rfind("READ BINARY at offset 4 of DG2 failed: secure messaging: the MAC of the card's response", 0) == 0);
+    CHECK(detail.find("; access control re-established (PACE-CAN and Chip Authentication), but READ BINARY at offset 4 "
+                      "of DG2 failed again: secure messaging: the MAC") != std::string::npos);
+    CHECK(detail.ends_with("; DG2 is unreadable"));
+    // Once for the retry, once more for the next file (DG11): never a loop.
+    CHECK(r.sessions == 3);
+    CHECK(card.application_selects == 3);
+    CHECK(r.find("dg11-read")->passed);
+    CHECK(r.find("active-authentication")->passed);
+    CHECK(r.find("locked")->passed);
+}
+
+TEST_CASE("when re-establishing access control fails, no more is sent and the later checks say why",
+          "[verify][card][sm-error]") {
+    CorruptResponseMac card(*locked_card().channel, 0x0102, 2, false);
+    card.refuse_reselect = true;
+    const auto r = verify::verify_card(card, card.traced(options_with(sample_holder())));
+    INFO(failures(r));
+    CHECK(ids(r) == with_record_checks());
+    CHECK(r.sessions == 1);
+    CHECK(card.application_selects == 2);   // the first and the one refused: no retry of the retry
+    const std::string why = "access control could not be re-established after the secure messaging error on DG2: ";
+    CHECK(r.find("dg2-read")->detail.find("; " + why) != std::string::npos);
+    for (const char* id : {"dg11-read", "dg12-read", "dg13-read", "dg15-read"})
+        CHECK(r.find(id)->detail.rfind("not read: " + why, 0) == 0);
+    CHECK(r.find("active-authentication")->detail.find(why) != std::string::npos);
+    CHECK(r.find("locked")->detail.rfind("not read: " + why, 0) == 0);
+    // What was read before the error still verifies.
+    CHECK(r.find("dg1-read")->passed);
+    CHECK(r.find("dg14-read")->passed);
+    CHECK(r.find("sod-signature")->passed);
+    CHECK(r.find("dg1-hash")->passed);
+    CHECK(r.find("mrz")->passed);
+    CHECK_FALSE(r.ok());
 }

@@ -58,6 +58,9 @@ struct Result {
     std::string card_description;           ///< the channel the card was read through
     /// How the chip was opened: "PACE-CAN", "PACE-MRZ" (Doc 9303 Part 11 4.4) or "BAC" (9.7).
     std::string access_control;
+    /// Secure messaging sessions opened: 1, plus one for each time access control (and Chip
+    /// Authentication) was re-established after a secure messaging error (see verify_card).
+    int sessions = 0;
     /// True when there is at least one check and every check passed or does not apply.
     bool ok() const noexcept;
     /// The check with this id, or nullptr.
@@ -116,7 +119,14 @@ std::string mrz_information(const MrzKey& key);
 ///   endorsement (DG12 5F1B is lds::card_endorsement; N/A on a DG13 v1 card without one),
 ///   and with a record: mrz, names, dates, docket, documents, background-check,
 ///   portal-reference (the last three N/A on a DG13 version 1 card), photo.
-/// Every data group listed in EF.COM or EF.SOD is read. Active Authentication is required exactly
+/// Every data group listed in EF.COM or EF.SOD is read.
+/// A secure messaging error (a response MAC that does not verify, a missing DO'8E, 6987/6988 from
+/// the card) ends the session on both sides (Part 11 9.8), so verify_card re-establishes access
+/// control, and Chip Authentication when it had succeeded, as an inspection system does, and reads
+/// the file once more: the file's read check (com, sod-read, dg<N>-read) fails naming the command,
+/// the file and the error, and what the second read gave is checked as usual. A file that fails
+/// again is unreadable; the session is re-established for the next step (at most once per file and
+/// step, Result::sessions counts them). When re-establishing fails, the later checks fail saying so. Active Authentication is required exactly
 /// when the signed EF.SOD lists DG15 (not the unsigned EF.COM); otherwise it is N/A. `locked` is
 /// N/A on a card that answers GET DATA 66 with 6D00, 6E00, 6A82, 6A86 or 6A88 (an independent
 /// Doc 9303 card, not a docket applet); a docket card must be LOCKED (Options::require_locked).
