@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -17,8 +19,9 @@ constexpr std::array<std::uint8_t, 8> kMagic{'D', 'O', 'C', 'K', 'E', 'T', 'J', 
 constexpr std::uint16_t kVersion = 1;
 constexpr std::size_t kDigest = 32;
 constexpr std::size_t kHunkHeader = 12;  // offset, removed, inserted: 4 bytes each
-// Two changed runs closer than this are one hunk: a hunk header costs more than the bytes between.
-constexpr std::size_t kMergeGap = kHunkHeader;
+// A changed run is an in-place hunk when this many equal bytes follow it (runs closer than that
+// are one hunk: a hunk header costs about as much as the bytes between).
+constexpr std::size_t kAnchor = 16;
 
 void put_u32(SecureBytes& out, std::size_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
@@ -33,6 +36,29 @@ void put_hunk(SecureBytes& body, std::size_t offset, std::size_t removed, ByteVi
     put_u32(body, removed);
     put_u32(body, inserted.size());
     append(body, inserted);
+}
+
+// Walks positions 0 .. limit-1 of two aligned images (`same(i)`: byte i is equal in both) and
+// collects each differing run that at least kAnchor equal bytes follow (runs closer than that are
+// one); returns where alignment ends: the start of the first run without such an anchor, or limit.
+template <typename Same>
+std::size_t aligned_runs(Same same, std::size_t limit, std::vector<std::pair<std::size_t, std::size_t>>& runs) {
+    std::size_t i = 0;
+    while (i < limit) {
+        if (same(i)) {
+            ++i;
+            continue;
+        }
+        std::size_t last = i + 1;  // one past the last differing byte of this run
+        std::size_t j = last;
+        for (; j < limit && j - last < kAnchor; ++j) {
+            if (!same(j)) last = j + 1;
+        }
+        if (j - last < kAnchor) return i;  // no anchor before the end
+        runs.emplace_back(i, last);
+        i = last;
+    }
+    return limit;
 }
 
 Bytes chain_digest(ByteView chain, ByteView length_and_body) {
@@ -96,34 +122,26 @@ Bytes journal_header(ByteView base_digest) {
 }
 
 SecureBytes journal_record(ByteView chain, ByteView before, ByteView after, Bytes& next_chain) {
-    const std::size_t common = std::min(before.size(), after.size());
-    std::size_t prefix = 0;
-    while (prefix < common && before[prefix] == after[prefix]) ++prefix;
-    std::size_t suffix = 0;
-    while (suffix < common - prefix && before[before.size() - 1 - suffix] == after[after.size() - 1 - suffix]) ++suffix;
+    // Aligned from the front, then from the back: each differing run followed by kAnchor equal
+    // bytes is an in-place hunk; where that stops holding (a length change shifted the rest), the
+    // bytes up to the back-aligned part are one hunk. Any alignment gives a correct record; this
+    // one keeps an insertion in a file from copying the whole rest of the image, whose length
+    // field near the start and checksum at the end change with every command.
+    const std::size_t nb = before.size(), na = after.size();
+    std::vector<std::pair<std::size_t, std::size_t>> front;  // [begin, end), same in both images
+    const std::size_t front_end = aligned_runs(
+        [&](std::size_t i) { return before[i] == after[i]; }, std::min(nb, na), front);
+    std::vector<std::pair<std::size_t, std::size_t>> back;  // [begin, end) counted from the ends
+    const std::size_t back_end = aligned_runs(
+        [&](std::size_t i) { return before[nb - 1 - i] == after[na - 1 - i]; }, std::min(nb, na) - front_end, back);
 
     SecureBytes record(4, 0);  // the length, filled in below
-    const std::size_t old_mid = before.size() - prefix - suffix, new_mid = after.size() - prefix - suffix;
-    if (old_mid != new_mid) {
-        put_hunk(record, prefix, old_mid, after.subspan(prefix, new_mid));
-    } else {
-        // Same length: one hunk per changed run, so a command that moves a counter and writes a
-        // file costs those bytes and the image's checksum, not everything between them.
-        std::size_t i = prefix;
-        const std::size_t end = prefix + old_mid;
-        while (i < end) {
-            if (before[i] == after[i]) {
-                ++i;
-                continue;
-            }
-            const std::size_t start = i;
-            std::size_t last = i + 1;  // one past the last differing byte of this run
-            for (std::size_t j = last; j < end && j - last < kMergeGap; ++j) {
-                if (before[j] != after[j]) last = j + 1;
-            }
-            put_hunk(record, start, last - start, after.subspan(start, last - start));
-            i = last;
-        }
+    for (const auto& [b, e] : front) put_hunk(record, b, e - b, after.subspan(b, e - b));
+    const std::size_t old_mid = nb - front_end - back_end, new_mid = na - front_end - back_end;
+    if (old_mid != 0 || new_mid != 0) put_hunk(record, front_end, old_mid, after.subspan(front_end, new_mid));
+    for (auto it = back.rbegin(); it != back.rend(); ++it) {
+        const auto [b, e] = *it;  // e.g. the checksum, (0, 32)
+        put_hunk(record, nb - e, e - b, after.subspan(na - e, e - b));
     }
     const std::size_t length = record.size() - 4;
     for (int k = 0; k < 4; ++k) record[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(length >> (24 - 8 * k));

@@ -101,6 +101,23 @@ TEST_CASE("card journal: header and record bytes", "[applet][card-journal]") {
     const Bytes shorter(base.begin(), base.begin() + 30);
     const SecureBytes cut = detail::journal_record(digest, base, shorter, next);
     CHECK(to_hex(ByteView(view(cut)).first(16)) == "0000000C" "0000001E" "0000000A" "00000000");
+
+    // A command that grows a file: the image's length field, the inserted bytes and the checksum
+    // change; the record holds those three, not the rest of the image after the insertion.
+    const Bytes image = filled(200, 5);
+    const Bytes length_field{0xA1, 0xA2, 0xA3, 0xA4}, inserted{0xB1, 0xB2, 0xB3}, checksum(32, 0xC5);
+    const Bytes grown = concat({ByteView(image).first(10), length_field, ByteView(image).subspan(14, 86), inserted,
+                                ByteView(image).subspan(100, 68), checksum});
+    const Bytes image_digest = crypto::sha256(image);
+    const SecureBytes record3 = detail::journal_record(image_digest, image, grown, next);
+    const std::string hunks = "0000000A" "00000004" "00000004" "A1A2A3A4"
+                              "00000064" "00000000" "00000003" "B1B2B3"
+                              "000000A8" "00000020" "00000020" + to_hex(checksum);
+    CHECK(to_hex(record3) == "0000004B" + hunks + to_hex(next));  // 16 + 15 + 44 = 75 bytes
+    const detail::JournalReplay r = detail::replay_journal(
+        image, concat({detail::journal_header(image_digest), view(record3)}), "test.journal");
+    CHECK(r.records == 1);
+    CHECK(fp(view(r.image)) == fp(grown));
 }
 
 TEST_CASE("card journal: each commit is one record; a torn last record replays to the state before it",
