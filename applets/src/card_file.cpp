@@ -113,7 +113,9 @@ CardFile::CardFile(std::filesystem::path file) : file_(std::move(file)) {
 }
 
 CardFile::~CardFile() {
-    if (have_base_ && (records_ > 0 || must_compact_)) {
+    // Only after a commit of its own: an image replayed but never committed may be one the card
+    // refuses, and must not replace a base that may be good.
+    if (have_base_ && (committed_ || must_compact_)) {
         try {
             compact();
         } catch (const std::exception&) {
@@ -175,6 +177,7 @@ void CardFile::write(ByteView image) {
         return;
     }
     append(view(record));
+    committed_ = true;
     image_ = secure_copy(image);
     chain_ = std::move(next_chain);
     ++records_;

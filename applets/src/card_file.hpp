@@ -22,7 +22,8 @@ public:
 
     /// Takes the lock; throws Error(Communication) when another process holds it.
     explicit CardFile(std::filesystem::path file);
-    /// Compacts when the journal holds records (errors are swallowed: the journal still replays).
+    /// Compacts when this object appended to the journal (errors are swallowed: the journal still
+    /// replays).
     ~CardFile();
     CardFile(const CardFile&) = delete;
     CardFile& operator=(const CardFile&) = delete;
@@ -56,6 +57,7 @@ private:
     bool journal_created_ = false;  ///< this object created the journal file (its folder needs an fsync)
     bool have_base_ = false;
     bool must_compact_ = false;     ///< a failed append may have left a record: rewrite the base
+    bool committed_ = false;        ///< this object appended a record (compact on close)
     SecureBytes image_;             ///< the current image
     Bytes base_digest_;             ///< SHA-256 of the base on disk
     Bytes chain_;                   ///< digest of the last record, or base_digest_ when none

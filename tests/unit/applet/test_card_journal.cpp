@@ -12,6 +12,7 @@
 
 #include "card_file.hpp"
 #include "card_journal.hpp"
+#include "docketcard/util/error.hpp"
 #include "helpers.hpp"
 
 using namespace dc_test;
@@ -61,7 +62,7 @@ void crash_copy(const fs::path& from, const fs::path& to) {
     if (fs::exists(fj)) fs::copy_file(fj, tj, fs::copy_options::overwrite_existing);
 }
 
-// Opens, reads and closes: closing compacts, so each crash image is opened once.
+// Opens, reads and closes (closing compacts only after a commit, so a crash image survives it).
 Bytes reopened(const fs::path& card) {
     detail::CardFile f(card);
     const auto image = f.read();
@@ -336,4 +337,27 @@ TEST_CASE("card journal: an emulated card killed mid-session reopens with every 
     auto c = Card::open(copy);
     const std::string iu = tx(*c, "80500000080102030405060708" "00");
     CHECK(iu.substr(58, 6) == "000004");  // three sessions before the crash, this is the fourth
+}
+
+TEST_CASE("card journal: a replayed image the card refuses leaves the base as it was", "[applet][card-journal]") {
+    TempDir dir;
+    const auto card = dir.path / "a.card";
+    (void)Card::open(card);
+    const Bytes base = slurp(card);
+    Bytes bad = base;
+    bad[20] ^= 0x01;  // inside the payload: the image's own SHA-256 no longer matches
+    const Bytes digest = crypto::sha256(base);
+    Bytes next;
+    spit(journal_of(card), concat({detail::journal_header(digest), view(detail::journal_record(digest, base, bad, next))}));
+    std::string message;
+    try {
+        (void)Card::open(card);
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::InvalidInput);
+        message = e.what();
+    }
+    CHECK(message.find("SHA-256") != std::string::npos);
+    CHECK(fp(slurp(card)) == fp(base));
+    fs::remove(journal_of(card));
+    CHECK_NOTHROW(Card::open(card));
 }
