@@ -4,13 +4,13 @@
 # committed corpus. New inputs go to BUILD/corpus/<target>/; crashes to BUILD/crashes/<target>/.
 # Usage: [BUILD=dir] tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_tlv fuzz_apdu
 #        fuzz_record_csv fuzz_record_json fuzz_lds fuzz_sod fuzz_card_responses fuzz_applet
-#        fuzz_card_file fuzz_atr fuzz_keys fuzz_spki; default all)
+#        fuzz_card_file fuzz_card_journal fuzz_atr fuzz_keys fuzz_spki; default all)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-30}
 [ $# -gt 0 ] && shift
 targets=${*:-"fuzz_tlv fuzz_apdu fuzz_record_csv fuzz_record_json fuzz_lds fuzz_sod fuzz_card_responses fuzz_applet
-    fuzz_card_file fuzz_atr fuzz_keys fuzz_spki"}
+    fuzz_card_file fuzz_card_journal fuzz_atr fuzz_keys fuzz_spki"}
 build=${BUILD:-"$root/build-fuzz"}
 case $build in /*) ;; *) build="$root/$build" ;; esac
 
@@ -25,6 +25,7 @@ for t in $targets; do
     # A personalized card file is about 8 KiB.
     max_len=4096
     [ "$t" = fuzz_card_file ] && max_len=16384
+    [ "$t" = fuzz_card_journal ] && max_len=16384
     echo "== $t: ${seconds}s"
     if ! "$build/bin/$t" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$build/crashes/$t/" -print_final_stats=1 \

@@ -1,6 +1,7 @@
 // An emulated Secure Docket Card: the card runtime with the docket applet and its persistent
-// memory in one card file (docs/sim.md). Used by docketcard-sim behind vpcd and, in-process, by the
-// terminal library's `sim:PATH` reader and by tests. Depends on docketcard::base only.
+// memory in one card file and its journal, `<card file>.journal` (docs/sim.md, "Persistence").
+// Used by docketcard-sim behind vpcd and, in-process, by the terminal library's `sim:PATH` reader
+// and by tests. Depends on docketcard::base only.
 #pragma once
 
 #include <cstdint>
@@ -76,9 +77,10 @@ struct CardTorn : std::runtime_error {
 /// One card. Not thread-safe; one Card object per card file at a time (the file is locked).
 class Card {
 public:
-    /// Opens the card stored in `file`, creating a new blank card with a fresh random serial when
-    /// the file does not exist. Throws docketcard::Error(InvalidInput) on a corrupt or foreign file
-    /// and Error(Communication) when another process holds the card file.
+    /// Opens the card stored in `file` (with the commands its journal holds), creating a new blank
+    /// card with a fresh random serial when the file does not exist. Throws
+    /// docketcard::Error(InvalidInput) on a corrupt or foreign file and Error(Communication) when
+    /// another process holds the card file. Destroying the Card compacts the journal into the file.
     static std::unique_ptr<Card> open(const std::filesystem::path& file, CardOptions options = {});
     /// A card that lives in memory only (unit tests).
     static std::unique_ptr<Card> in_memory(CardOptions options = {});
