@@ -400,8 +400,9 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
     load_options.default_document_code = o.document_code;
 
     // Records are read one at a time (record::read_records) and encoded on o.jobs threads, at
-    // most two a thread in flight; each is published and reported in input order. Memory does
-    // not grow with the input. The output folder is made when the first record is read, so an
+    // most eight a thread in flight (with two, this thread was woken about once a record: 5853
+    // context switches for 5000 holders, 2206 with eight); each is published and reported in
+    // input order. Memory does not grow with the input. The output folder is made when the first record is read, so an
     // unusable record file leaves no folder behind. --plan renders on one thread (its SCP03
     // derivations may use a token session).
     const unsigned jobs = o.plan ? 1U : o.jobs;
@@ -445,7 +446,7 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
                      return encode_one(holder, shared_signer, lds_options, o.out_dir, plan_keys ? &*plan_keys : nullptr);
                  });
                  in_flight.push_back(std::move(slot));
-                 if (in_flight.size() > 2 * jobs) settle_front();
+                 if (in_flight.size() > 8 * jobs) settle_front();
              },
              [&](record::Rejected&& r) {
                  start();
