@@ -51,6 +51,13 @@ struct Images {
         const Bytes five{1, 2, 3, 4, 5};
         c = concat({ByteView(b).first(1500), five, ByteView(b).subspan(1500)});
     }
+    // Commits a, b and c to a new card: a is its base, b and c the journal's two records.
+    void commit_all(detail::CardFile& f) const {
+        (void)f.read();
+        f.write(a);
+        f.write(b);
+        f.write(c);
+    }
 };
 
 // The card file and journal of `from` copied to `to` as a crash would leave them.
@@ -74,6 +81,20 @@ fs::path journal_of(const fs::path& card) {
     fs::path j = card;
     j += ".journal";
     return j;
+}
+
+// Opens `card`, which must hold `now`, commits `next` as journal record number `records`, and
+// checks that a crash right after the commit leaves `next`.
+void commit_survives_crash(const fs::path& card, const Bytes& now, const Bytes& next, std::size_t records) {
+    const fs::path copy = card.parent_path() / ("crash-" + card.filename().string());
+    {
+        detail::CardFile f(card);
+        REQUIRE(fp(bytes_of(*f.read())) == fp(now));
+        f.write(next);
+        CHECK(f.journal_records() == records);
+        crash_copy(card, copy);
+    }
+    CHECK(fp(reopened(copy)) == fp(next));
 }
 
 }  // namespace
@@ -164,10 +185,7 @@ TEST_CASE("card journal: a torn tail is cut off by the next commit", "[applet][c
     const auto card = dir.path / "a.card";
     {
         detail::CardFile f(card);
-        (void)f.read();
-        f.write(im.a);
-        f.write(im.b);
-        f.write(im.c);
+        im.commit_all(f);
         crash_copy(card, dir.path / "torn.card");
     }
     const auto torn = dir.path / "torn.card";
@@ -175,14 +193,7 @@ TEST_CASE("card journal: a torn tail is cut off by the next commit", "[applet][c
     spit(journal_of(torn), ByteView(journal).first(journal.size() - 3));
     Bytes d = im.b;
     d[0] ^= 0xFF;
-    {
-        detail::CardFile f(torn);
-        REQUIRE(fp(bytes_of(*f.read())) == fp(im.b));
-        f.write(d);
-        CHECK(f.journal_records() == 2);
-        crash_copy(torn, dir.path / "again.card");
-    }
-    CHECK(fp(reopened(dir.path / "again.card")) == fp(d));
+    commit_survives_crash(torn, im.b, d, 2);
 }
 
 TEST_CASE("card journal: a flipped byte in a record stops replay at that record", "[applet][card-journal]") {
@@ -227,10 +238,7 @@ TEST_CASE("card journal: a stale journal (for another base) is ignored", "[apple
     Bytes stale;
     {
         detail::CardFile f(card);
-        (void)f.read();
-        f.write(im.a);
-        f.write(im.b);
-        f.write(im.c);
+        im.commit_all(f);
         stale = slurp(journal_of(card));
         f.compact();  // base c; a crash before the journal is emptied leaves the records for a
         CHECK(fp(slurp(card)) == fp(im.c));
@@ -241,14 +249,7 @@ TEST_CASE("card journal: a stale journal (for another base) is ignored", "[apple
     // And commits after it start a journal for the new base.
     Bytes d = im.c;
     d[1] ^= 1;
-    {
-        detail::CardFile f(card);
-        REQUIRE(fp(bytes_of(*f.read())) == fp(im.c));
-        f.write(d);
-        CHECK(f.journal_records() == 1);
-        crash_copy(card, dir.path / "copy.card");
-    }
-    CHECK(fp(reopened(dir.path / "copy.card")) == fp(d));
+    commit_survives_crash(card, im.c, d, 1);
 
     // A journal with no card file beside it belongs to no card: a new card starts clean.
     const auto fresh = dir.path / "fresh.card";
@@ -268,10 +269,7 @@ TEST_CASE("card journal: compaction on close and past the bound gives the same i
     const auto card = dir.path / "a.card";
     {
         detail::CardFile f(card);
-        (void)f.read();
-        f.write(im.a);
-        f.write(im.b);
-        f.write(im.c);
+        im.commit_all(f);
     }
     CHECK(fp(slurp(card)) == fp(im.c));
     CHECK(fs::file_size(journal_of(card)) == 0);
