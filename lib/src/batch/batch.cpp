@@ -326,6 +326,9 @@ private:
     /// Busy: another station holds the record (shared journal); the worker tries it again later.
     enum class Handled { Done, Busy };
     Handled issue_record(Slot& slot, const Item& item);
+    /// The record is not issued in this run (counted failed, a Failed event saying why); the
+    /// worker goes on with the next. Takes mutex_: not to be called holding it.
+    Handled record_failed(Event e, std::string why);
     /// Sim card files of this run's folders whose serial no attempt knows, per reader name.
     using UnknownCards = std::map<std::string, std::vector<std::pair<fs::path, std::string>>>;
     UnknownCards account_sim_cards();
@@ -831,8 +834,22 @@ void Runner::finish(CardInHand& card, const Item& item, const record::HolderReco
     emit(e);
 }
 
+Runner::Handled Runner::record_failed(Event e, std::string why) {
+    {
+        const std::lock_guard lock(mutex_);
+        ++res_.failed;
+    }
+    e.kind = EventKind::Failed;
+    e.detail = std::move(why);
+    emit(e);
+    return Handled::Done;
+}
+
 Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
     const std::string doc = item.document_number.str();
+    Event record_event;
+    record_event.reader = slot.name();
+    record_event.document_number = doc;
     // Read before any claim or card. A record that changed in its file is not issued in this run
     // (a record problem, not a reader's): the others go on, and the batch ends incomplete.
     std::optional<record::HolderRecord> loaded;
@@ -840,17 +857,7 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
         loaded = holder_of(item);
     } catch (const Error& err) {
         if (err.kind() != ErrorKind::InvalidInput) throw;
-        {
-            const std::lock_guard lock(mutex_);
-            ++res_.failed;
-        }
-        Event e;
-        e.kind = EventKind::Failed;
-        e.reader = slot.name();
-        e.document_number = doc;
-        e.detail = err.what();
-        emit(e);
-        return Handled::Done;
+        return record_failed(record_event, err.what());
     }
     const record::HolderRecord& holder = *loaded;
     // The claim is journaled before the card's first command (a shared journal: before a card is
@@ -867,17 +874,15 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
     };
     for (;;) {
         if (!held) {
-            const std::lock_guard lock(mutex_);
-            if (attempts_run_[doc] >= o_.max_attempts) {
-                ++res_.failed;
-                Event e;
-                e.kind = EventKind::Failed;
-                e.reader = slot.name();
-                e.document_number = doc;
-                e.detail = fmt::format("failed on {} cards in this run; run the batch again to retry", o_.max_attempts);
-                emit(e);
-                return Handled::Done;
+            bool exhausted = false;
+            {
+                const std::lock_guard lock(mutex_);
+                exhausted = attempts_run_[doc] >= o_.max_attempts;
             }
+            if (exhausted)
+                return record_failed(record_event, fmt::format("failed on {} cards in this run; run the batch "
+                                                               "again to retry",
+                                                               o_.max_attempts));
         }
         if (stopped()) {
             release();
@@ -905,10 +910,8 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
                 case journal::Claim::Outcome::Claimed: held = c.attempt; break;
                 case journal::Claim::Outcome::Busy: return Handled::Busy;
                 case journal::Claim::Outcome::Done: {
-                    Event e;
+                    Event e = record_event;
                     e.kind = EventKind::Skipped;
-                    e.reader = slot.name();
-                    e.document_number = doc;
                     e.detail = c.reason;
                     std::optional<journal::RecordStatus> status;
                     {
@@ -929,17 +932,7 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
                 case journal::Claim::Outcome::Refused: {
                     // E.g. another station's input holds this document number as an invalid
                     // record: this one is not issued here, and the others go on.
-                    {
-                        const std::lock_guard lock(mutex_);
-                        ++res_.failed;
-                    }
-                    Event e;
-                    e.kind = EventKind::Failed;
-                    e.reader = slot.name();
-                    e.document_number = doc;
-                    e.detail = c.reason;
-                    emit(e);
-                    return Handled::Done;
+                    return record_failed(record_event, c.reason);
                 }
             }
         }
@@ -1033,15 +1026,8 @@ Runner::Handled Runner::issue_record(Slot& slot, const Item& item) {
             spoil(&slot, std::move(card), *attempt, err.what(), base);
             // InvalidInput from the write, other than a malformed card response (ParseError), is
             // about the record: another card would fail the same way.
-            if (err.kind() == ErrorKind::InvalidInput && dynamic_cast<const ParseError*>(&err) == nullptr) {
-                const std::lock_guard lock(mutex_);
-                ++res_.failed;
-                Event e = base;
-                e.kind = EventKind::Failed;
-                e.detail = fmt::format("the record cannot be written: {}", err.what());
-                emit(e);
-                return Handled::Done;
-            }
+            if (err.kind() == ErrorKind::InvalidInput && dynamic_cast<const ParseError*>(&err) == nullptr)
+                return record_failed(base, fmt::format("the record cannot be written: {}", err.what()));
             continue;
         } catch (const std::exception& err) {
             spoil(&slot, std::move(card), *attempt, err.what(), base);
