@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -65,6 +66,26 @@ void check_exactly_once(const batch::BatchOptions& o, const std::vector<std::str
         if (by_serial.count(c.serial) && by_serial[c.serial] == State::Spoiled) CHECK(c.spoiled_folder);
     }
     CHECK(locked_in_folders.size() == docs.size());
+}
+
+/// Runs the batch of `o` in a child process that SIGKILLs itself at the first event `kill_at`
+/// accepts, and requires that it died so.
+void run_killed_at(batch::BatchOptions o, const std::function<bool(const batch::Event&)>& kill_at) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        o.on_event = [&](const batch::Event& e) {
+            if (kill_at(e)) ::raise(SIGKILL);
+        };
+        try {
+            batch::run_batch(o);
+        } catch (...) {
+        }
+        ::_exit(99);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(WIFSIGNALED(status));
 }
 
 /// Document numbers of the first `n` sample holders.
@@ -241,30 +262,16 @@ TEST_CASE("kill at every step of one card: the rerun finishes or spoils it, neve
     auto o = options(dir, write_input(dir / "holders.jsonl", sample_lines("holders.jsonl", 1)), 1);
     o.load_options = fixed_today();
     // The child stops itself at the target state by raising SIGKILL from the event callback.
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        o.on_event = [&](const batch::Event& e) {
-            if ((target == State::Writing && e.kind == batch::EventKind::Progress && e.done > 0) ||
-                (target == State::Written && e.kind == batch::EventKind::Written) ||
-                (target == State::Locked && e.kind == batch::EventKind::Locked))
-                ::raise(SIGKILL);
-        };
-        try {
-            batch::run_batch(o);
-        } catch (...) {
-        }
-        ::_exit(99);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    REQUIRE(WIFSIGNALED(status));
+    run_killed_at(o, [&](const batch::Event& e) {
+        return (target == State::Writing && e.kind == batch::EventKind::Progress && e.done > 0) ||
+               (target == State::Written && e.kind == batch::EventKind::Written) ||
+               (target == State::Locked && e.kind == batch::EventKind::Locked);
+    });
     const auto before = attempts(o.journal_path);
     REQUIRE(before.size() == 1);
     CHECK(before[0].state == target);
     REQUIRE(before[0].card_serial);
 
-    o.on_event = nullptr;
     const auto r = batch::run_batch(o);
     CHECK(r.outcome == Outcome::Complete);
     CHECK(r.issued == 1);
@@ -284,21 +291,7 @@ TEST_CASE("killed after making a card, before journaling its serial: the rerun a
     TempDir dir;
     auto o = options(dir, write_input(dir / "holders.jsonl", sample_lines("holders.jsonl", 1)), 1);
     o.load_options = fixed_today();
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        o.on_event = [&](const batch::Event& e) {
-            if (e.kind == batch::EventKind::CardInserted) ::raise(SIGKILL);
-        };
-        try {
-            batch::run_batch(o);
-        } catch (...) {
-        }
-        ::_exit(99);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    REQUIRE(WIFSIGNALED(status));
+    run_killed_at(o, [](const batch::Event& e) { return e.kind == batch::EventKind::CardInserted; });
     const auto before = attempts(o.journal_path);
     REQUIRE(before.size() == 1);
     CHECK(before[0].state == State::Writing);
