@@ -8,10 +8,10 @@
 
 #include "helpers.hpp"
 #include "support/openpace.hpp"
+#include "support/openssl_ecdh.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 using namespace dc_test;
 namespace op = docketcard::testing::openpace;
@@ -215,25 +215,7 @@ std::pair<Bytes, Bytes> openssl_ecdh(const Bytes& chip_point) {
     unsigned char pub[65];
     std::size_t pub_len = 0;
     REQUIRE(EVP_PKEY_get_octet_string_param(mine, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub, &pub_len) == 1);
-    OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "brainpoolP256r1", 0);
-    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, chip_point.data(), chip_point.size());
-    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-    EVP_PKEY_CTX* fctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-    EVP_PKEY* peer = nullptr;
-    REQUIRE(EVP_PKEY_fromdata_init(fctx) == 1);
-    REQUIRE(EVP_PKEY_fromdata(fctx, &peer, EVP_PKEY_PUBLIC_KEY, params) == 1);
-    EVP_PKEY_CTX* dctx = EVP_PKEY_CTX_new(mine, nullptr);
-    REQUIRE(EVP_PKEY_derive_init(dctx) == 1);
-    REQUIRE(EVP_PKEY_derive_set_peer(dctx, peer) == 1);
-    Bytes secret(32);
-    std::size_t len = secret.size();
-    REQUIRE(EVP_PKEY_derive(dctx, secret.data(), &len) == 1);
-    EVP_PKEY_CTX_free(dctx);
-    EVP_PKEY_free(peer);
-    EVP_PKEY_CTX_free(fctx);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
+    const Bytes secret = testing::openssl_ecdh_secret(mine, chip_point);
     EVP_PKEY_free(mine);
     return {Bytes(pub, pub + pub_len), secret};
 }
