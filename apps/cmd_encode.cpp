@@ -6,6 +6,7 @@
 // renamed (or atomically exchanged with an older folder of the same name), so an interrupted run
 // or a power loss never leaves a half-written folder.
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -175,10 +176,26 @@ private:
     std::deque<Prepared> pending_;
 };
 
+// The temporary folders' names: `.<document number>.tmp-<run>-<n>`, with a random run tag made
+// once (a leftover folder of an interrupted run never collides) and a counter (two records of one
+// document number in one input each get their own).
+class TempNames {
+public:
+    TempNames() : run_(to_hex(crypto::random_bytes(4))) {}
+    std::string next(const std::string& document_number) {
+        return fmt::format(".{}.tmp-{}-{}", document_number, run_, counter_.fetch_add(1, std::memory_order_relaxed));
+    }
+
+private:
+    std::string run_;
+    std::atomic<std::uint64_t> counter_{0};
+};
+
 // Encodes one holder into a temporary folder of `out_dir` (published later, in input order, by
-// the Publisher). Touches nothing shared but the signer: runs on any EncodePool thread.
+// the Publisher). Touches nothing shared but the signer and `names`: runs on any EncodePool thread.
 Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
-                    const lds::EncodeOptions& options, const fs::path& out_dir, const perso::IssuerKeys* plan_keys) {
+                    const lds::EncodeOptions& options, const fs::path& out_dir, TempNames& names,
+                    const perso::IssuerKeys* plan_keys) {
     lds::Lds files = lds::encode_holder(holder, options);
     // Each file's SHA-256 once: the summary lists it and the LDSSecurityObject holds the DGs'.
     std::map<std::uint16_t, Bytes> hashes;
@@ -196,7 +213,7 @@ Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigne
     const std::string mrz = lds::decode_dg1(files.get(lds::dg_file_id(1)));   // the TD1 encode_holder made
 
     Encoded result{holder.document_number, out_dir / holder.document_number, {}};
-    const fs::path tmp = out_dir / fmt::format(".{}.tmp-{}", holder.document_number, to_hex(crypto::random_bytes(4)));
+    const fs::path tmp = out_dir / names.next(holder.document_number);
     if (::mkdir(tmp.c_str(), 0755) != 0) {
         const std::error_code ec(errno, std::generic_category());
         throw Error(ErrorKind::InvalidInput,
@@ -205,8 +222,11 @@ Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigne
     const int dir_fd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     try {
         if (dir_fd < 0) throw Error(ErrorKind::InvalidInput, fmt::format("cannot open {}", tmp.string()));
-        std::string summary = fmt::format("docketcard encode: document {}\n\nMRZ (TD1):\n", holder.document_number);
-        for (std::size_t at = 0; at < mrz.size(); at += 30) summary += "  " + mrz.substr(at, 30) + "\n";
+        std::string summary;
+        summary.reserve(1024);
+        auto out = std::back_inserter(summary);
+        fmt::format_to(out, "docketcard encode: document {}\n\nMRZ (TD1):\n", holder.document_number);
+        for (std::size_t at = 0; at < mrz.size(); at += 30) fmt::format_to(out, "  {}\n", std::string_view(mrz).substr(at, 30));
         summary += "\nfiles:\n";
         // Files in card order: EF.COM, DGs ascending, EF.SOD.
         std::vector<std::uint16_t> order{lds::fid_com};
@@ -216,11 +236,10 @@ Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigne
             const Bytes& bytes = files.get(fid);
             FileInfo info{file_label(fid) + ".bin", bytes.size(), to_hex(hashes.at(fid))};
             write_file_at(dir_fd, tmp, info.name, bytes);
-            summary += fmt::format("  {:<9} {:>6} bytes  sha256 {}\n", info.name, info.size, info.sha256);
+            fmt::format_to(out, "  {:<9} {:>6} bytes  sha256 {}\n", info.name, info.size, info.sha256);
             result.files.push_back(std::move(info));
         }
-        summary += fmt::format("\nsigner: {}\n", signer.subject);
-        summary += fmt::format("signing time: {}\n", utc(*sign.signing_time));
+        fmt::format_to(out, "\nsigner: {}\nsigning time: {}\n", signer.subject, utc(*sign.signing_time));
         if (plan_keys != nullptr) {
             const std::string plan = perso::render_plan(holder, *plan_keys);
             write_file_at(dir_fd, tmp, "plan.apdu", to_bytes(plan));
@@ -424,6 +443,7 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
         int line = 0;
     };
     std::deque<Slot> in_flight;
+    TempNames temp_names;
     EncodePool pool(jobs);
     const auto settle_front = [&] {
         Slot slot = std::move(in_flight.front());
@@ -443,7 +463,7 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
                  start();
                  Slot slot{std::nullopt, {}, holder.document_number, holder.source_file, holder.source_line};
                  slot.work = pool.submit([&, holder = std::move(holder)] {
-                     return encode_one(holder, shared_signer, lds_options, o.out_dir, plan_keys ? &*plan_keys : nullptr);
+                     return encode_one(holder, shared_signer, lds_options, o.out_dir, temp_names, plan_keys ? &*plan_keys : nullptr);
                  });
                  in_flight.push_back(std::move(slot));
                  if (in_flight.size() > 8 * jobs) settle_front();

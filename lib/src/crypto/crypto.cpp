@@ -10,6 +10,8 @@
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 
+#include <utility>
+
 #include <fmt/core.h>
 
 #include "docketcard/util/error.hpp"
@@ -217,16 +219,31 @@ Bytes aes_cmac(ByteView key, ByteView data) {
 // ---------------------------------------------------------------------------------------------
 // EC keys
 
-EcPrivateKey::EcPrivateKey(EcPrivateKey&& o) noexcept : pkey_(o.pkey_) { o.pkey_ = nullptr; }
+EcPrivateKey::EcPrivateKey(void* pkey) : pkey_(pkey) {
+    Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new(static_cast<EVP_PKEY*>(pkey_), nullptr));
+    if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) {
+        EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_));
+        fail("sign init");
+    }
+    sign_ctx_ = ctx.release();
+}
+EcPrivateKey::EcPrivateKey(EcPrivateKey&& o) noexcept : pkey_(o.pkey_), sign_ctx_(o.sign_ctx_) {
+    o.pkey_ = nullptr;
+    o.sign_ctx_ = nullptr;
+}
 EcPrivateKey& EcPrivateKey::operator=(EcPrivateKey&& o) noexcept {
     if (this != &o) {
+        EVP_PKEY_CTX_free(static_cast<EVP_PKEY_CTX*>(sign_ctx_));
         EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_));
-        pkey_ = o.pkey_;
-        o.pkey_ = nullptr;
+        pkey_ = std::exchange(o.pkey_, nullptr);
+        sign_ctx_ = std::exchange(o.sign_ctx_, nullptr);
     }
     return *this;
 }
-EcPrivateKey::~EcPrivateKey() { EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_)); }
+EcPrivateKey::~EcPrivateKey() {
+    EVP_PKEY_CTX_free(static_cast<EVP_PKEY_CTX*>(sign_ctx_));
+    EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_));
+}
 
 EcPrivateKey EcPrivateKey::generate_p256() {
     EVP_PKEY* k = EVP_EC_gen("P-256");
@@ -320,11 +337,12 @@ Bytes EcPrivateKey::sign_sha256_der(ByteView message) const {
 }
 
 Bytes EcPrivateKey::sign_digest_der(ByteView digest) const {
-    Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new(static_cast<EVP_PKEY*>(pkey_), nullptr));
-    if (!ctx) fail("EVP_PKEY_CTX_new");
-    check(EVP_PKEY_sign_init(ctx.get()), "sign init");
-    std::size_t len = 0;
-    check(EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()), "sign size");
+    // A copy of the prepared context: EVP_PKEY_CTX_dup only reads its source, so any number of
+    // threads may sign with one key at once (pki::DigestSigner::concurrent()).
+    Ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_dup(static_cast<EVP_PKEY_CTX*>(sign_ctx_)));
+    if (!ctx) fail("EVP_PKEY_CTX_dup");
+    // EVP_PKEY_get_size: the largest DER Ecdsa-Sig-Value of the key (72 bytes for P-256).
+    std::size_t len = static_cast<std::size_t>(EVP_PKEY_get_size(static_cast<EVP_PKEY*>(pkey_)));
     Bytes sig(len);
     check(EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size()), "sign");
     sig.resize(len);

@@ -1,8 +1,8 @@
 // Record dates: the Date forms, today's date, and the date / date-time parsers of docs/records.md.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
-
-#include <fmt/format.h>
+#include <string>
 
 #include "docketcard/record/record.hpp"
 #include "internal.hpp"
@@ -10,18 +10,44 @@
 namespace docketcard::record {
 
 
+namespace {
+
+// `value` in decimal, zero-padded to `width` digits ("{:0Nd}" of fmt, without its parsing: DG1,
+// DG11, DG12 and DG13 write several dates for every record).
+void append_padded(std::string& out, int value, int width) {
+    char digits[16];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    const auto n = static_cast<int>(end - digits);
+    if (n < width) out.append(static_cast<std::size_t>(width - n), '0');
+    out.append(digits, end);
+}
+
+}  // namespace
+
 std::string Date::yymmdd() const {
-    std::string out = fmt::format("{:02d}", year % 100);
-    out += month == 0 ? "<<" : fmt::format("{:02d}", month);
-    out += day == 0 ? "<<" : fmt::format("{:02d}", day);
+    std::string out;
+    append_padded(out, year % 100, 2);
+    if (month == 0) out += "<<"; else append_padded(out, month, 2);
+    if (day == 0) out += "<<"; else append_padded(out, day, 2);
     return out;
 }
 
-std::string Date::yyyymmdd() const { return fmt::format("{:04d}{:02d}{:02d}", year, month, day); }
+std::string Date::yyyymmdd() const {
+    std::string out;
+    append_padded(out, year, 4);
+    append_padded(out, month, 2);
+    append_padded(out, day, 2);
+    return out;
+}
 
 std::string Date::iso() const {
-    return fmt::format("{:04d}-{}-{}", year, month == 0 ? "XX" : fmt::format("{:02d}", month),
-                       day == 0 ? "XX" : fmt::format("{:02d}", day));
+    std::string out;
+    append_padded(out, year, 4);
+    out += '-';
+    if (month == 0) out += "XX"; else append_padded(out, month, 2);
+    out += '-';
+    if (day == 0) out += "XX"; else append_padded(out, day, 2);
+    return out;
 }
 
 Date today_utc() {

@@ -85,8 +85,11 @@ public:
     void* evp_pkey() const noexcept { return pkey_; }
 
 private:
-    explicit EcPrivateKey(void* pkey) : pkey_(pkey) {}
+    explicit EcPrivateKey(void* pkey);
     void* pkey_ = nullptr;
+    // An EVP_PKEY_CTX initialized for signing once (fetching the provider's ECDSA is a sixth of a
+    // signature's time); sign_digest_der signs with a copy of it, so threads never share one.
+    void* sign_ctx_ = nullptr;
 };
 
 /// Verifies a plain r || s ECDSA-SHA256 signature against a DER SubjectPublicKeyInfo.
