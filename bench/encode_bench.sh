@@ -4,7 +4,7 @@
 #   1. `docketcard encode` of HOLDERS generated holders (files in DIR, tmpfs by default) against
 #      `openssl speed -seconds 3 ecdsap256` (one core: speed runs one process), alternately,
 #      ROUNDS times: records/s with --jobs 1 (wall and CPU) and with the default --jobs (wall), sign/s,
-#      and the ratios of the medians; the start-up (keys, certificate) is a few tens of milliseconds
+#      the ratios of the medians and the median of the rounds' own ratios; the start-up (keys, certificate) is a few tens of milliseconds
 #      a run, so a few thousand holders keep it out of the rate (it is printed: 10 holders' wall).
 #   2. Peak RSS (/usr/bin/time %M) of `encode` for 10, 1000 and 100000 holders (the 100000 written
 #      to /tmp, on the disk, to keep 3.6 GB out of RAM) and of `issue` for the same counts in
@@ -49,7 +49,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(openssl version)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 gen "$N" "$W/hN.jsonl"
-: > "$W/rate"; : > "$W/rate1"; : > "$W/cpu"; : > "$W/sign"
+: > "$W/rate"; : > "$W/rate1"; : > "$W/cpu"; : > "$W/sign"; : > "$W/ratio"
 for r in $(seq "$ROUNDS"); do
     # --jobs 1 (one core, like openssl speed) and the default (one thread a core), then the signer.
     rm -rf "$W/out"
@@ -62,12 +62,16 @@ for r in $(seq "$ROUNDS"); do
     read -r wall user sys < "$W/t"
     awk -v n="$N" -v w="$wall" 'BEGIN {printf "%.1f\n", n / w}' >> "$W/rate"
     openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ {print $(NF-1)}' >> "$W/sign"
+    # This round's ratio, encode (default --jobs) over the signatures measured right after it: the
+    # host's speed drifts between rounds on a shared machine, less within one.
+    awk -v a="$(tail -1 "$W/rate")" -v b="$(tail -1 "$W/sign")" 'BEGIN {printf "%.3f\n", a / b}' >> "$W/ratio"
 done
 rate=$(median < "$W/rate"); rate1=$(median < "$W/rate1"); cpu=$(median < "$W/cpu"); sign=$(median < "$W/sign")
 echo "encode: $N holders in $DIR, $ROUNDS rounds alternating with openssl speed -seconds 3 ecdsap256 (medians)"
 echo "  encode records/s: --jobs 1 wall $rate1, CPU (user+sys) $cpu; --jobs $(nproc) (default) wall $rate; openssl sign/s $sign"
 awk -v r="$rate" -v q="$rate1" -v c="$cpu" -v s="$sign" 'BEGIN {printf "  encode/sign ratio: --jobs 1 %.3f (wall), %.3f (CPU); default --jobs %.3f (wall)\n", q / s, c / s, r / s}'
 echo "  rounds: records/s $(tr '\n' ' ' < "$W/rate")| sign/s $(tr '\n' ' ' < "$W/sign")"
+echo "  per-round ratio (default --jobs / sign/s of the same round): median $(median < "$W/ratio"), min $(sort -g "$W/ratio" | head -1), max $(sort -g "$W/ratio" | tail -1); rounds $(tr '\n' ' ' < "$W/ratio")"
 gen 10 "$W/h10.jsonl"
 rm -rf "$W/out"
 /usr/bin/time -f "%e" -o "$W/t" "$DC" encode --record "$W/h10.jsonl" --keys "$SRC/keys-sample" --out "$W/out" > /dev/null
