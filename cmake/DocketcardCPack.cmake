@@ -49,7 +49,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # cmake/docketcardConfig.cmake.in), so they are its dependencies.
 set(CPACK_DEBIAN_DEV_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "libssl-dev (>= 3), libfmt-dev, nlohmann-json3-dev, libsqlite3-dev, libpcsclite-dev, pkg-config")
+  "libssl-dev (>= 3), libfmt-dev, nlohmann-json3-dev, libsimdjson-dev, libsqlite3-dev, libpcsclite-dev, libpq-dev, pkg-config")
 set(CPACK_COMPONENT_DEV_DESCRIPTION "Secure Docket Card personalization library (development files)
 The C++20 library of docketcard: holder records, ICAO Doc 9303 LDS
 encoding and signing, secure messaging, PC/SC transport, card

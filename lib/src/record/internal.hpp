@@ -24,6 +24,12 @@ std::optional<Date> parse_date(std::string_view s, bool allow_unknown);
 // ISO 8601 date-time with a UTC offset: YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM).
 bool valid_date_time(std::string_view s);
 
+// fast_json.cpp
+// `text` (one JSON value) as nlohmann::json::parse reads it, by simdjson; std::nullopt when
+// simdjson refuses it (a syntax error, or a number beyond 64 bits), for nlohmann to parse: its
+// result or its error message is then the answer.
+std::optional<nlohmann::json> parse_json_fast(std::string_view text);
+
 // release_types.cpp
 // Every release type name, comma separated, for messages.
 std::string release_type_list();

@@ -118,8 +118,9 @@ int line_of_offset(std::string_view text, std::size_t offset) {
     return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
-std::string json_error(const json::parse_error& e) {
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...".
+std::string json_error(const json::exception& e) {
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..." (or
+    // "[json.exception.out_of_range.406] number overflow parsing '1e400'").
     std::string msg = e.what();
     if (const auto at = msg.find("] "); at != std::string::npos) msg = msg.substr(at + 2);
     return "not valid JSON (" + msg + "); expected one JSON object";
@@ -129,19 +130,27 @@ void load_json(std::string_view text, Loader& l) {
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) return;  // an empty file has no records
     const int line = line_of_offset(text, first);
+    if (const auto fast = detail::parse_json_fast(text)) return l.add_json(*fast, line);
+    json doc;
     try {
-        l.add_json(json::parse(text.begin(), text.end()), line);
+        doc = json::parse(text.begin(), text.end());
     } catch (const json::parse_error& e) {
-        l.syntax_error(line_of_offset(text, e.byte == 0 ? 0 : e.byte - 1), json_error(e));
+        return l.syntax_error(line_of_offset(text, e.byte == 0 ? 0 : e.byte - 1), json_error(e));
+    } catch (const json::out_of_range& e) {   // a number beyond a double (1e400): no position
+        return l.syntax_error(line, json_error(e));
     }
+    l.add_json(doc, line);
 }
 
 void load_json_line(const std::string& one, int line, Loader& l) {
+    if (const auto fast = detail::parse_json_fast(one)) return l.add_json(*fast, line);
+    json doc;
     try {
-        l.add_json(json::parse(one.begin(), one.end()), line);
-    } catch (const json::parse_error& e) {
-        l.syntax_error(line, json_error(e));
+        doc = json::parse(one.begin(), one.end());
+    } catch (const json::exception& e) {   // parse_error, or out_of_range for a number beyond a double (1e400)
+        return l.syntax_error(line, json_error(e));
     }
+    l.add_json(doc, line);
 }
 
 // One record a line, read a line at a time.
