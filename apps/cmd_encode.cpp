@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/compile.h>
 #include <fmt/core.h>
 
 #include "cli.hpp"
@@ -107,15 +108,25 @@ std::string utc(std::time_t t) {
     return buf;
 }
 
-// Moves the finished temporary folder to its final name; an existing folder of that name is
-// exchanged atomically (renameat2 RENAME_EXCHANGE) and then removed.
-void publish(const fs::path& tmp, const fs::path& final_dir) {
-    if (::rename(tmp.c_str(), final_dir.c_str()) == 0) return;
+// One holder encoded into its temporary folder, not yet published.
+struct Prepared {
+    fs::path tmp;           // the temporary folder
+    std::string tmp_name;   // its name in the output folder
+    Encoded holder;
+};
+
+// Moves the finished temporary folder to its final name in the output folder `out_fd`; an
+// existing folder of that name is exchanged atomically (renameat2 RENAME_EXCHANGE) and then
+// removed. Names relative to the folder's descriptor: no path walk from the root per holder.
+void publish(int out_fd, const Prepared& done) {
+    const char* final_name = done.holder.document_number.c_str();
+    if (::renameat(out_fd, done.tmp_name.c_str(), out_fd, final_name) == 0) return;
+    const fs::path& final_dir = done.holder.dir;
     if (errno != ENOTEMPTY && errno != EEXIST)
         throw Error(ErrorKind::InvalidInput, fmt::format("cannot create {}: {}", final_dir.string(), std::strerror(errno)));
-    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) != 0)
+    if (::renameat2(out_fd, done.tmp_name.c_str(), out_fd, final_name, RENAME_EXCHANGE) != 0)
         throw Error(ErrorKind::InvalidInput, fmt::format("cannot replace {}: {}", final_dir.string(), std::strerror(errno)));
-    fs::remove_all(tmp);
+    fs::remove_all(done.tmp);
 }
 
 // Holders' folders are made durable a group at a time instead of with an fsync per file (eight
@@ -125,11 +136,6 @@ void publish(const fs::path& tmp, const fs::path& final_dir) {
 // fsynced. A crash at any point leaves each holder's folder either absent (its temporary
 // folder, hidden, may remain) or complete, never half-written: a folder is only renamed into
 // place after its content is on the disk.
-// One holder encoded into its temporary folder, not yet published.
-struct Prepared {
-    fs::path tmp;
-    Encoded holder;
-};
 
 class Publisher {
 public:
@@ -148,6 +154,8 @@ public:
         }
         ::close(fd_);
     }
+    /// The output folder, open: encode_one makes its temporary folders relative to it.
+    int dir_fd() const noexcept { return fd_; }
     /// `done.tmp` is complete; it becomes `done.holder.dir` at the next flush, which then reports it.
     void add(Prepared done) {
         pending_.push_back(std::move(done));
@@ -159,7 +167,7 @@ public:
             throw Error(ErrorKind::InvalidInput, fmt::format("cannot flush {}: {}", out_.string(), std::strerror(errno)));
         std::vector<Encoded> done;
         while (!pending_.empty()) {
-            publish(pending_.front().tmp, pending_.front().holder.dir);
+            publish(fd_, pending_.front());
             done.push_back(std::move(pending_.front().holder));
             pending_.pop_front();
         }
@@ -194,7 +202,7 @@ private:
 // Encodes one holder into a temporary folder of `out_dir` (published later, in input order, by
 // the Publisher). Touches nothing shared but the signer and `names`: runs on any EncodePool thread.
 Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigner& signer,
-                    const lds::EncodeOptions& options, const fs::path& out_dir, TempNames& names,
+                    const lds::EncodeOptions& options, const fs::path& out_dir, int out_fd, TempNames& names,
                     const perso::IssuerKeys* plan_keys) {
     lds::Lds files = lds::encode_holder(holder, options);
     // Each file's SHA-256 once: the summary lists it and the LDSSecurityObject holds the DGs'.
@@ -213,20 +221,23 @@ Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigne
     const std::string mrz = lds::decode_dg1(files.get(lds::dg_file_id(1)));   // the TD1 encode_holder made
 
     Encoded result{holder.document_number, out_dir / holder.document_number, {}};
-    const fs::path tmp = out_dir / names.next(holder.document_number);
-    if (::mkdir(tmp.c_str(), 0755) != 0) {
+    std::string tmp_name = names.next(holder.document_number);
+    const fs::path tmp = out_dir / tmp_name;
+    if (::mkdirat(out_fd, tmp_name.c_str(), 0755) != 0) {
         const std::error_code ec(errno, std::generic_category());
         throw Error(ErrorKind::InvalidInput,
                     fmt::format("cannot write in the output folder {}: {}", out_dir.string(), path_error(out_dir, ec)));
     }
-    const int dir_fd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int dir_fd = ::openat(out_fd, tmp_name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     try {
         if (dir_fd < 0) throw Error(ErrorKind::InvalidInput, fmt::format("cannot open {}", tmp.string()));
         std::string summary;
         summary.reserve(1024);
         auto out = std::back_inserter(summary);
-        fmt::format_to(out, "docketcard encode: document {}\n\nMRZ (TD1):\n", holder.document_number);
-        for (std::size_t at = 0; at < mrz.size(); at += 30) fmt::format_to(out, "  {}\n", std::string_view(mrz).substr(at, 30));
+        // Compiled format strings (FMT_COMPILE): parsed once at build time, not for every holder.
+        fmt::format_to(out, FMT_COMPILE("docketcard encode: document {}\n\nMRZ (TD1):\n"), holder.document_number);
+        for (std::size_t at = 0; at < mrz.size(); at += 30)
+            fmt::format_to(out, FMT_COMPILE("  {}\n"), std::string_view(mrz).substr(at, 30));
         summary += "\nfiles:\n";
         // Files in card order: EF.COM, DGs ascending, EF.SOD.
         std::vector<std::uint16_t> order{lds::fid_com};
@@ -236,10 +247,10 @@ Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigne
             const Bytes& bytes = files.get(fid);
             FileInfo info{file_label(fid) + ".bin", bytes.size(), to_hex(hashes.at(fid))};
             write_file_at(dir_fd, tmp, info.name, bytes);
-            fmt::format_to(out, "  {:<9} {:>6} bytes  sha256 {}\n", info.name, info.size, info.sha256);
+            fmt::format_to(out, FMT_COMPILE("  {:<9} {:>6} bytes  sha256 {}\n"), info.name, info.size, info.sha256);
             result.files.push_back(std::move(info));
         }
-        fmt::format_to(out, "\nsigner: {}\nsigning time: {}\n", signer.subject, utc(*sign.signing_time));
+        fmt::format_to(out, FMT_COMPILE("\nsigner: {}\nsigning time: {}\n"), signer.subject, utc(*sign.signing_time));
         if (plan_keys != nullptr) {
             const std::string plan = perso::render_plan(holder, *plan_keys);
             write_file_at(dir_fd, tmp, "plan.apdu", to_bytes(plan));
@@ -254,7 +265,7 @@ Prepared encode_one(const record::HolderRecord& holder, const pki::DocumentSigne
         fs::remove_all(tmp, ec);
         throw;
     }
-    return {tmp, std::move(result)};
+    return {tmp, std::move(tmp_name), std::move(result)};
 }
 
 // What encode_one made of one record: its prepared folder, or the error it threw.
@@ -493,12 +504,12 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
     EncodePool pool(jobs);
     const auto submit = [&] {
         if (!filling) return;
-        filling->start(pool.submit([&, batch = filling] {
+        filling->start(pool.submit([&, batch = filling, out_fd = publisher->dir_fd()] {
             std::vector<Outcome> out(batch->records.size());
             for (std::size_t i = 0; i < batch->records.size(); ++i) {
                 try {
-                    out[i].prepared = encode_one(batch->records[i], shared_signer, lds_options, o.out_dir, temp_names,
-                                                 plan_keys ? &*plan_keys : nullptr);
+                    out[i].prepared = encode_one(batch->records[i], shared_signer, lds_options, o.out_dir, out_fd,
+                                                 temp_names, plan_keys ? &*plan_keys : nullptr);
                 } catch (...) {
                     out[i].error = std::current_exception();
                 }

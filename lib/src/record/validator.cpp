@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <string_view>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -31,16 +34,17 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // The schema
 
-constexpr const char* kFields[] = {
+// string_view: unknown_fields compares every key of every record against these (length first).
+constexpr std::string_view kFields[] = {
     "document_number", "document_code", "issuing_state",  "surname",        "given_names",
     "sex",             "date_of_birth", "nationality",    "place_of_birth", "date_of_issue",
     "date_of_expiry",  "photo",         "a_number",       "card_access_number", "docket",
     "background_check", "documents",    "portal_reference"};
-constexpr const char* kDocketFields[] = {"court",          "case_number",      "next_hearing",
+constexpr std::string_view kDocketFields[] = {"court",          "case_number",      "next_hearing",
                                          "release_type",   "reporting_office", "check_in_interval_days",
                                          "conditions"};
-constexpr const char* kBackgroundCheckFields[] = {"reference", "cleared_on", "agency"};
-constexpr const char* kDocumentFields[] = {"form", "title", "number", "issued_on", "expires_on", "issued_by"};
+constexpr std::string_view kBackgroundCheckFields[] = {"reference", "cleared_on", "agency"};
+constexpr std::string_view kDocumentFields[] = {"form", "title", "number", "issued_on", "expires_on", "issued_by"};
 constexpr std::size_t kMaxText = 100;
 constexpr std::size_t kMaxConditions = 20;
 constexpr std::size_t kMaxConditionText = 200;
@@ -49,7 +53,7 @@ constexpr int kMaxInterval = 365;
 template <class Range>
 std::string join_names(const Range& r) {
     std::string out;
-    for (const char* n : r) {
+    for (std::string_view n : r) {
         if (!out.empty()) out += ", ";
         out += n;
     }
@@ -265,7 +269,7 @@ void Validator::unknown_fields(const json& obj, const Range& accepted, const std
                                const char* what) {
     for (const auto& item : obj.items()) {
         const bool known = std::any_of(std::begin(accepted), std::end(accepted),
-                                       [&](const char* n) { return item.key() == n; });
+                                       [&](std::string_view n) { return item.key() == n; });
         if (!known)
             add(prefix + item.key(),
                 fmt::format("unknown field; {}: {}", what, join_names(accepted)));
@@ -325,8 +329,12 @@ std::optional<Date> Validator::full_date(const json& obj, const char* field, boo
 
 std::optional<std::string> Validator::bounded_text(const json& obj, const char* key, bool required,
                                                    std::size_t max, const std::string& prefix) {
-    const std::string accepted = fmt::format("1-{} bytes of text", max);
-    auto v = text(obj, key, required, accepted.c_str(), prefix);
+    // "1-MAX bytes of text", for messages; made without fmt or the heap: every text field of every
+    // record comes here.
+    char accepted[48] = "1-";
+    const auto digits = std::to_chars(accepted + 2, accepted + 24, max).ptr;
+    std::memcpy(digits, " bytes of text", sizeof " bytes of text");
+    auto v = text(obj, key, required, accepted, prefix);
     if (!v) return std::nullopt;
     if (v->empty() || v->size() > max) {
         add(prefix + key, fmt::format("has {} bytes; expected {}", v->size(), accepted));
