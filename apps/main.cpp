@@ -196,17 +196,30 @@ void create_output_folder(const std::filesystem::path& dir) {
 
 namespace {
 
+// The error document of --json on stdout. One line: in a stream (readers --watch, issue) every
+// JSON document is one line, and the error may end one.
+void print_error_document(ErrorKind kind, const std::string& message, int code) {
+    const nlohmann::json doc{{"ok", false},
+                             {"error", {{"kind", to_string(kind)}, {"message", message}, {"exit_code", code}}}};
+    std::cout << doc.dump() << std::endl;
+}
+
 int report_error(const GlobalOptions& globals, ErrorKind kind, const std::string& message) {
     const int code = exit_code_for(kind);
     fmt::print(stderr, "docketcard: error: {}\n", message);
-    if (globals.json) {
-        // One line: in a stream (readers --watch, issue) every JSON document is one line, and the
-        // error may end one.
-        const nlohmann::json doc{{"ok", false},
-                                 {"error", {{"kind", to_string(kind)}, {"message", message}, {"exit_code", code}}}};
-        std::cout << doc.dump() << std::endl;
-    }
+    if (globals.json) print_error_document(kind, message, code);
     return code;
+}
+
+// --json among the arguments (before a "--"): a command line that did not parse still answers a
+// script that asked for JSON with the error document.
+bool json_requested(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--") return false;
+        if (a == "--json") return true;
+    }
+    return false;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -302,6 +315,7 @@ int report_parse_error(CLI::App& app, int argc, char** argv, const CLI::ParseErr
     CLI::App* cmd = chosen_command(app, argc, argv);
     fmt::print(stderr, "docketcard: error: {}\nRun 'docketcard{} --help' for the options.\n", message,
                cmd == &app ? "" : " " + cmd->get_name());
+    if (json_requested(argc, argv)) print_error_document(ErrorKind::Usage, message, exit_code::usage);
     return exit_code::usage;
 }
 

@@ -161,5 +161,15 @@ bad=$(grep -cvE '^\{.*"event":"[a-z_]+".*\}$' "$T/out")
 run 3 "encode --json error" "$DC" encode --record "$HOLDER" --keys "$K" --out "$T/file/out" --json
 [ "$(wc -l <"$T/out")" = 1 ] && grep -q '^{"error":{"exit_code":3,"kind":"invalid input","message":"cannot create the output folder' "$T/out" ||
     fail "encode --json error: $(cat "$T/out")"
+# A command line that does not parse, with --json: the message on stderr and the document on stdout.
+run 2 "encode --json with an unknown option" "$DC" encode --json --record "$HOLDER" --keys "$K" --out "$T/u" --jbos 2
+err_is "encode --json with an unknown option" "docketcard: error: unknown option --jbos; did you mean --jobs?" \
+    "Run 'docketcard encode --help' for the options."
+[ "$(cat "$T/out")" = '{"error":{"exit_code":2,"kind":"usage","message":"unknown option --jbos; did you mean --jobs?"},"ok":false}' ] ||
+    fail "encode --json usage error: stdout $(cat "$T/out")"
+run 2 "journal --json --csv" "$DC" journal --journal x --json --csv
+[ "$(cat "$T/out")" = '{"error":{"exit_code":2,"kind":"usage","message":"--json excludes --csv"},"ok":false}' ] ||
+    fail "journal --json --csv: stdout $(cat "$T/out")"
+[ ! -e "$T/u" ] || fail "encode with a usage error made $T/u"
 
 echo "errors_test: ok"
