@@ -191,7 +191,8 @@ class TempNames {
 public:
     TempNames() : run_(to_hex(crypto::random_bytes(4))) {}
     std::string next(const std::string& document_number) {
-        return fmt::format(".{}.tmp-{}-{}", document_number, run_, counter_.fetch_add(1, std::memory_order_relaxed));
+        return fmt::format(FMT_COMPILE(".{}.tmp-{}-{}"), document_number, run_,
+                           counter_.fetch_add(1, std::memory_order_relaxed));
     }
 
 private:
@@ -378,6 +379,7 @@ public:
     }
     std::string origin() const override { return inner_->origin(); }
     bool check_each_signature() const override { return inner_->check_each_signature(); }
+    bool concurrent() const override { return true; }   // the mutex makes it so
 
 private:
     std::shared_ptr<const pki::DigestSigner> inner_;
