@@ -165,8 +165,17 @@ Bytes encode_face_record(ByteView image, char sex) {
 Bytes encode_dg2(ByteView image, char sex) {
     const Bytes header = tlv::encode(0xA1, {tlv::encode(0x80, Bytes{0x01, 0x01}), tlv::encode(0x81, Bytes{0x02}),
                                             tlv::encode(0x87, Bytes{0x01, 0x01}), tlv::encode(0x88, Bytes{0x00, 0x08})});
-    const Bytes bit = tlv::encode(0x7F60, {header, tlv::encode(0x5F2E, encode_face_record(image, sex))});
-    return tlv::encode(0x75, {tlv::encode(0x7F61, {tlv::encode(0x02, Bytes{0x01}), bit})});
+    const Bytes count = tlv::encode(0x02, Bytes{0x01});
+    const Bytes face = encode_face_record(image, sex);
+    // 75 { 7F61 { 02 count, 7F60 { A1 header, 5F2E face } } }: the heads are made from the lengths
+    // inside out and the face record (nearly all of DG2) is copied once, not once a level.
+    const Bytes face_head = concat({tlv::encode_tag(0x5F2E), tlv::encode_length(face.size())});
+    const std::size_t bit_size = header.size() + face_head.size() + face.size();
+    const Bytes bit_head = concat({tlv::encode_tag(0x7F60), tlv::encode_length(bit_size)});
+    const std::size_t group_size = count.size() + bit_head.size() + bit_size;
+    const Bytes group_head = concat({tlv::encode_tag(0x7F61), tlv::encode_length(group_size)});
+    const Bytes dg_head = concat({tlv::encode_tag(0x75), tlv::encode_length(group_head.size() + group_size)});
+    return concat({dg_head, group_head, count, bit_head, header, face_head, face});
 }
 
 FaceImage decode_dg2(ByteView ef) {
