@@ -12,8 +12,9 @@ namespace docketcard::record {
 
 namespace {
 
-// `value` in decimal, zero-padded to `width` digits ("{:0Nd}" of fmt, without its parsing: DG1,
-// DG11, DG12 and DG13 write several dates for every record).
+// `value` (not negative: a date's parts are read from digits) in decimal, zero-padded to `width`
+// digits, as fmt's "{:0Nd}" without its format parsing: DG1, DG11, DG12 and DG13 write several
+// dates for every record.
 void append_padded(std::string& out, int value, int width) {
     char digits[16];
     const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
