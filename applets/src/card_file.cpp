@@ -25,18 +25,6 @@ constexpr std::size_t kMaxJournal = 16 * 1024 * 1024;
     throw Error(ErrorKind::Internal, fmt::format("card file: {} {} failed: {}", what, p.string(), std::strerror(errno)));
 }
 
-void write_all(int fd, ByteView data, const std::filesystem::path& p) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            io_fail("write", p);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-}
-
 void pwrite_all(int fd, ByteView data, std::size_t offset, const std::filesystem::path& p) {
     std::size_t done = 0;
     while (done < data.size()) {
@@ -48,8 +36,6 @@ void pwrite_all(int fd, ByteView data, std::size_t offset, const std::filesystem
         done += static_cast<std::size_t>(n);
     }
 }
-
-void append_bytes(SecureBytes& out, ByteView tail) { out.insert(out.end(), tail.begin(), tail.end()); }
 
 void fsync_directory(const std::filesystem::path& file) {
     std::filesystem::path dir = file.parent_path();
@@ -218,7 +204,7 @@ void CardFile::append(ByteView record) {
             journal_size_ = 0;
             const Bytes header = journal_header(base_digest_);
             SecureBytes both(header.begin(), header.end());
-            append_bytes(both, record);
+            docketcard::append(both, record);   // qualified: CardFile::append hides it
             pwrite_all(journal_fd_, view(both), 0, journal_);
             at = both.size();
         } else {
@@ -251,7 +237,7 @@ void CardFile::write_base(ByteView image) const {
     if (fd < 0) io_fail("create", tmp);
     try {
         if (::fchmod(fd, 0600) != 0) io_fail("chmod", tmp);
-        write_all(fd, image, tmp);
+        pwrite_all(fd, image, 0, tmp);   // a new, empty file
         if (::fsync(fd) != 0) io_fail("fsync", tmp);
     } catch (...) {
         ::close(fd);
