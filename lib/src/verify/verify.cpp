@@ -150,8 +150,11 @@ private:
         return result_.access_control + (ca_key_ ? " and Chip Authentication" : "");
     }
     FileRead read(std::uint16_t fid);
+    // What a file's read check says first when an SM error ended the session on it and the file
+    // was read again ("...: "), or "" when it was read at once.
     std::string read_again(const FileRead& read) const {
-        return fmt::format("{}; access control re-established ({}) and the file read again", read.sm_error,
+        if (read.sm_error.empty()) return "";
+        return fmt::format("{}; access control re-established ({}) and the file read again: ", read.sm_error,
                            session_name());
     }
 
@@ -201,7 +204,7 @@ void Verifier::check_data_group(int dg, const FileRead& read) {
         add(id, title, false, read.error);
         return;
     }
-    const std::string again = read.sm_error.empty() ? "" : read_again(read) + ": ";
+    const std::string again = read_again(read);
     const Bytes& ef = *read.bytes;
     result_.files[lds::dg_file_id(dg)] = ef;
     std::string what;
@@ -269,7 +272,7 @@ void Verifier::check_sod(const FileRead& sod_read, const Bytes& csca) {
         v = pki::verify_sod(*sod_read.bytes, csca, dgs, options_.now.value_or(std::time(nullptr)));
         const auto& structure = v->checks.front();
         add("sod-read", "EF.SOD read and parsed", structure.passed && sod_read.sm_error.empty(),
-            fmt::format("{}{} bytes: {}", sod_read.sm_error.empty() ? "" : read_again(sod_read) + ": ",
+            fmt::format("{}{} bytes: {}", read_again(sod_read),
                         sod_read.bytes->size(), structure.message));
         if (!structure.passed) sod_problem = "EF.SOD is malformed";
     }
@@ -840,7 +843,7 @@ Result Verifier::run() {
         add("com", com_title, false, "EF.COM could not be read: " + com_read.error);
     } else {
         result_.files[lds::fid_com] = *com_read.bytes;
-        const std::string again = com_read.sm_error.empty() ? "" : read_again(com_read) + ": ";
+        const std::string again = read_again(com_read);
         try {
             com_ = lds::decode_com(*com_read.bytes);
             com_dgs_ = com_->data_groups;
