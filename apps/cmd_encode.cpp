@@ -497,8 +497,6 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
         std::optional<record::Rejected> rejected;
         std::shared_ptr<Batch> batch;
         std::size_t index = 0;
-        std::string document_number, file;
-        int line = 0;
     };
     std::deque<Slot> in_flight;
     std::shared_ptr<Batch> filling;
@@ -531,7 +529,10 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
             publisher->add(std::move(*outcome.prepared));
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::InvalidInput) throw;
-            report->rejected({slot.file, slot.line, slot.document_number, {{slot.file, slot.line, "", e.what()}}});
+            // The batch is done (take waited for it): its record may be read here.
+            const record::HolderRecord& h = slot.batch->records[slot.index];
+            report->rejected({h.source_file, h.source_line, h.document_number,
+                              {{h.source_file, h.source_line, "", e.what()}}});
         }
     };
     try {
@@ -540,16 +541,14 @@ int run_encode(const EncodeOptions& o, const GlobalOptions& g) {
             {[&](record::HolderRecord&& holder) {
                  start();
                  if (!filling) filling = std::make_shared<Batch>();
-                 Slot slot{std::nullopt, filling, filling->records.size(), holder.document_number, holder.source_file,
-                           holder.source_line};
+                 in_flight.push_back(Slot{std::nullopt, filling, filling->records.size()});
                  filling->records.push_back(std::move(holder));
-                 in_flight.push_back(std::move(slot));
                  if (filling->records.size() == Batch::kSize) submit();
                  if (in_flight.size() > 2 * Batch::kSize * jobs) settle_front();
              },
              [&](record::Rejected&& r) {
                  start();
-                 in_flight.push_back(Slot{std::move(r), {}, 0, {}, {}, 0});
+                 in_flight.push_back(Slot{std::move(r), {}, 0});
              }});
         start();
         submit();
